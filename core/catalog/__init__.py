@@ -1,0 +1,1 @@
+"""Catalog: search, deals zone, gift rules, CSV import."""

@@ -1,0 +1,1 @@
+"""Partner commission ledger and statements (issue 4)."""

@@ -1,0 +1,113 @@
+"""Settings from ``LINLI_*`` environment variables, validated once at start."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SUPPORTED_LOCALES = ("zh_CN", "en")
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message names the environment variable to fix."""
+
+
+def default_database_url() -> str:
+    """SQLite in the working directory: the embedded default for a newcomer."""
+    return f"sqlite+aiosqlite:///{Path.cwd() / 'linli.sqlite3'}"
+
+
+class Settings(BaseSettings):
+    """Every tunable of Linli; business defaults come from PRODUCT.md."""
+
+    model_config = SettingsConfigDict(env_prefix="LINLI_", extra="ignore", frozen=True)
+
+    database_url: str = Field(default_factory=default_database_url)
+    timezone: str = "Asia/Shanghai"
+    default_locale: str = "zh_CN"
+    shipping_fee_fen: int = Field(default=300, ge=0)
+    free_shipping_threshold_fen: int = Field(default=8900, ge=0)
+    cutoff: dt.time = dt.time(15, 0)
+    window_start: dt.time = dt.time(18, 0)
+    window_end: dt.time = dt.time(21, 0)
+    crate_overdue_days: int = Field(default=14, ge=1)
+    items_per_crate: int = Field(default=12, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        """Refuse a zone the tz database does not know, before any date is computed."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _supported_locale(cls, value: str) -> str:
+        """Only locales with compiled catalogs can be a default."""
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        """Accept plain URLs and pick the async driver Linli runs on."""
+        return normalise_database_url(value)
+
+    @model_validator(mode="after")
+    def _window_after_cutoff(self) -> Settings:
+        """The evening window must be a real interval that starts after the cutoff."""
+        if self.window_start >= self.window_end:
+            raise ValueError("LINLI_WINDOW_START must be before LINLI_WINDOW_END")
+        if self.cutoff >= self.window_start:
+            raise ValueError("LINLI_CUTOFF must be before LINLI_WINDOW_START")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The business time zone as a tzinfo."""
+        return ZoneInfo(self.timezone)
+
+
+def normalise_database_url(url: str) -> str:
+    """Map ``postgresql://`` and ``sqlite://`` URLs to their asyncio drivers."""
+    if not url.strip():
+        raise ValueError("must not be empty")
+    for plain, asynchronous in (
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return asynchronous + url[len(plain) :]
+    if url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+        return url
+    raise ValueError("must be a postgresql:// or sqlite:// URL")
+
+
+def load_settings() -> Settings:
+    """Read the environment; a bad value raises ConfigError naming its variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"])
+            name = f"LINLI_{field.upper()}" if field else "LINLI settings"
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{name}: {message}")
+        raise ConfigError("; ".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings, read once."""
+    return load_settings()

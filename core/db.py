@@ -1,0 +1,56 @@
+"""Engine and session factory for SQLite (embedded default) and PostgreSQL (production)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from core.config import normalise_database_url
+
+
+def is_sqlite(url: str) -> bool:
+    """True for the embedded database, which needs its own locking discipline."""
+    return normalise_database_url(url).startswith("sqlite")
+
+
+def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+    """An async engine; on SQLite every transaction takes the write lock up front.
+
+    SQLite's deferred transactions deadlock when two readers both try to upgrade to
+    writers ("database is locked"); BEGIN IMMEDIATE serialises writers cleanly instead.
+    """
+    url = normalise_database_url(url)
+    if is_sqlite(url):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        _serialise_sqlite(engine)
+        return engine
+    return create_async_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
+
+
+def _serialise_sqlite(engine: AsyncEngine) -> None:
+    """Install the BEGIN IMMEDIATE recipe and the pragmas Linli relies on."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)

@@ -1,0 +1,1 @@
+"""The demo city loaded by ``linli demo``."""

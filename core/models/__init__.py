@@ -1,0 +1,34 @@
+"""Every table, imported here so Alembic and ``Base.metadata`` see them all."""
+
+from core.models.base import Base, UTCDateTime
+from core.models.catalog import Category, DealEntry, GiftRule, Product
+from core.models.crates import CrateMovement, CratePickup
+from core.models.customers import CartLine, CartPromo, ChannelIdentity, Customer, MessageOptOut
+from core.models.feedback import Feedback
+from core.models.orders import Order, OrderLine
+from core.models.promotions import Promotion, Redemption
+from core.models.units import Building, Partner, Unit
+
+__all__ = [
+    "Base",
+    "Building",
+    "CartLine",
+    "CartPromo",
+    "Category",
+    "ChannelIdentity",
+    "CrateMovement",
+    "CratePickup",
+    "Customer",
+    "DealEntry",
+    "Feedback",
+    "GiftRule",
+    "MessageOptOut",
+    "Order",
+    "OrderLine",
+    "Partner",
+    "Product",
+    "Promotion",
+    "Redemption",
+    "UTCDateTime",
+    "Unit",
+]

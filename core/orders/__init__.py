@@ -1,0 +1,1 @@
+"""Orders: checkout, delivery date, lifecycle, payment."""

@@ -1,0 +1,1 @@
+"""Pure pricing: quote a cart (lines, deals, promotions, gifts, shipping, saving)."""

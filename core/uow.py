@@ -1,0 +1,84 @@
+"""The unit of work: one transaction per business operation, rolled back unless committed."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from core.clock import Clock, SystemClock
+from core.config import Settings
+from core.db import is_sqlite, session_factory
+
+
+class Database:
+    """What services need to run: sessions, settings and a clock."""
+
+    def __init__(self, engine: AsyncEngine, settings: Settings, clock: Clock | None = None) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
+        self.is_sqlite = is_sqlite(str(engine.url))
+
+    def uow(self) -> UnitOfWork:
+        """A fresh unit of work; enter it with ``async with``."""
+        return UnitOfWork(self)
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+class UnitOfWork:
+    """Owns a session and its transaction; services commit, nothing else does."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._session: AsyncSession | None = None
+        self._committed = False
+
+    @property
+    def session(self) -> AsyncSession:
+        """The open session (only inside ``async with``)."""
+        if self._session is None:
+            raise RuntimeError("UnitOfWork used outside 'async with'")
+        return self._session
+
+    @property
+    def settings(self) -> Settings:
+        """Shortcut to the configuration."""
+        return self.db.settings
+
+    @property
+    def clock(self) -> Clock:
+        """Shortcut to the injected clock."""
+        return self.db.clock
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._session = self.db.sessions()
+        self._committed = False
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            if not self._committed:
+                await session.rollback()
+        finally:
+            await session.close()
+            self._session = None
+
+    async def commit(self) -> None:
+        """Make the work durable."""
+        await self.session.commit()
+        self._committed = True
+
+    async def rollback(self) -> None:
+        """Throw the work away (also done on exit when not committed)."""
+        await self.session.rollback()
