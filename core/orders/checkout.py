@@ -1,0 +1,231 @@
+"""Checkout: a cart becomes exactly one order, atomically, however often it is confirmed.
+
+Lock order (the same everywhere, so PostgreSQL never deadlocks): customer row → product
+rows by id → gift rules by id → promotion row.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from core.clock import local_now
+from core.errors import CustomerNotBound, InvalidInput, OutOfStock
+from core.models import Customer, GiftRule, Order, OrderLine, Product, Unit
+from core.orders.delivery_date import delivery_slot
+from core.orders.pricing_context import PricedCart, price_items
+from core.orders.status import Status
+from core.pricing.types import QuoteLine
+from core.promotions import redeem
+from core.units import active_partner
+from core.uow import Database, UnitOfWork
+
+MAX_KEY_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class Placed:
+    """The order, and whether this call made it (False: an earlier confirmation did)."""
+
+    order: Order
+    created: bool
+
+
+async def place_order(
+    uow: UnitOfWork,
+    *,
+    customer_id: int,
+    items: Sequence[tuple[int, int]],
+    idempotency_key: str,
+    promo_code: str | None = None,
+) -> Placed:
+    """Create the order inside ``uow`` (caller commits); a repeated key returns the first order."""
+    if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
+        raise InvalidInput(field="idempotency_key", reason="1–64 characters")
+    existing = await _order_by_key(uow, customer_id, idempotency_key)
+    if existing is not None:
+        return Placed(existing, created=False)
+    customer = await uow.session.scalar(
+        select(Customer).where(Customer.id == customer_id).with_for_update()
+    )
+    if customer is None:
+        raise InvalidInput(field="customer", reason="unknown customer")
+    # Another confirmation with the same key may have committed while we waited for the lock.
+    existing = await _order_by_key(uow, customer_id, idempotency_key)
+    if existing is not None:
+        return Placed(existing, created=False)
+    if customer.unit_id is None or customer.building_id is None or not customer.room:
+        raise CustomerNotBound()
+    priced = await price_items(uow, customer, items, promo_code=promo_code, strict=True)
+    now = uow.clock.now()
+    await _take_stock(uow, priced)
+    granted = await _take_gift_stock(uow, priced.quote.gift_lines)
+    order = await _write_order(uow, customer, priced, granted, idempotency_key)
+    if priced.promotion is not None:
+        await redeem(uow, priced.promotion, customer_id=customer.id, order_id=order.id, now=now)
+    if customer.first_order_at is None:
+        customer.first_order_at = now
+    await uow.session.flush()
+    return Placed(order, created=True)
+
+
+async def checkout(
+    db: Database,
+    *,
+    customer_id: int,
+    items: Sequence[tuple[int, int]],
+    idempotency_key: str,
+    promo_code: str | None = None,
+) -> Placed:
+    """Place and commit; a lost race on the idempotency key returns the winner's order."""
+    for _attempt in range(3):
+        try:
+            async with db.uow() as uow:
+                placed = await place_order(
+                    uow,
+                    customer_id=customer_id,
+                    items=items,
+                    idempotency_key=idempotency_key,
+                    promo_code=promo_code,
+                )
+                await uow.commit()
+                return placed
+        except IntegrityError:
+            continue  # the unique (customer, key) index caught a twin: read it on the next pass
+    raise RuntimeError("checkout kept colliding; giving up")
+
+
+async def _order_by_key(uow: UnitOfWork, customer_id: int, key: str) -> Order | None:
+    """The order an earlier confirmation with this key made, if any."""
+    return await uow.session.scalar(
+        select(Order).where(Order.customer_id == customer_id, Order.idempotency_key == key)
+    )
+
+
+async def _take_stock(uow: UnitOfWork, priced: PricedCart) -> None:
+    """Decrement stock with conditional updates, in product-id order; never below zero."""
+    for line in sorted(priced.quote.paid_lines, key=lambda line: line.product_id):
+        result = await uow.session.execute(
+            update(Product)
+            .where(Product.id == line.product_id, Product.stock >= line.quantity)
+            .values(stock=Product.stock - line.quantity)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            left = await uow.session.scalar(
+                select(Product.stock).where(Product.id == line.product_id)
+            )
+            raise OutOfStock(sku=line.sku, left=int(left or 0), wanted=line.quantity)
+
+
+async def _take_gift_stock(uow: UnitOfWork, gift_lines: Sequence[QuoteLine]) -> list[QuoteLine]:
+    """Hand out gifts while gift stock lasts; a gift someone else just took is simply skipped."""
+    granted = []
+    for line in sorted(gift_lines, key=lambda line: line.gift_rule_id or 0):
+        result = await uow.session.execute(
+            update(GiftRule)
+            .where(GiftRule.id == line.gift_rule_id, GiftRule.gift_stock >= line.quantity)
+            .values(gift_stock=GiftRule.gift_stock - line.quantity)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            granted.append(line)
+    return granted
+
+
+def _order_no(local_day: str) -> str:
+    """A short number people can read out on the phone; never the internal id."""
+    return f"{local_day}-{secrets.token_hex(3).upper()}"
+
+
+async def _write_order(
+    uow: UnitOfWork,
+    customer: Customer,
+    priced: PricedCart,
+    gifts: list[QuoteLine],
+    key: str,
+) -> Order:
+    """Insert the order and its line snapshots."""
+    unit = await uow.session.get(Unit, customer.unit_id)
+    if unit is None:
+        raise CustomerNotBound()
+    settings = uow.settings
+    now = uow.clock.now()
+    slot = delivery_slot(
+        now,
+        settings.tz,
+        cutoff=unit.cutoff,
+        window_start=unit.window_start,
+        window_end=unit.window_end,
+    )
+    partner = await active_partner(uow, unit.id)
+    quote = priced.quote
+    order = Order(
+        order_no=_order_no(local_now(uow.clock, settings.tz).strftime("%y%m%d")),
+        customer_id=customer.id,
+        unit_id=unit.id,
+        partner_id=partner.id if partner else None,
+        building_id=customer.building_id,
+        room=customer.room,
+        phone=customer.phone,
+        idempotency_key=key,
+        status=Status.PLACED,
+        delivery_date=slot.date,
+        window_start=slot.window_start,
+        window_end=slot.window_end,
+        goods_fen=quote.goods_fen,
+        discount_fen=quote.discount_fen,
+        shipping_fen=quote.shipping_fen,
+        total_fen=quote.total_fen,
+        reference_fen=quote.reference_fen,
+        saving_fen=quote.saving_fen,
+        promotion_id=priced.promotion.id if priced.promotion else None,
+        placed_at=now,
+    )
+    uow.session.add(order)
+    await uow.session.flush()
+    products = await _with_gift_products(uow, priced.products, gifts)
+    uow.session.add_all(
+        _line_snapshot(order.id, line, products[line.product_id])
+        for line in (*quote.paid_lines, *gifts)
+    )
+    return order
+
+
+async def _with_gift_products(
+    uow: UnitOfWork, products: dict[int, Product], gifts: list[QuoteLine]
+) -> dict[int, Product]:
+    """Load the gift products the cart did not already bring."""
+    missing = {line.product_id for line in gifts} - products.keys()
+    if not missing:
+        return products
+    rows = await uow.session.scalars(select(Product).where(Product.id.in_(missing)))
+    return {**products, **{product.id: product for product in rows}}
+
+
+def _line_snapshot(order_id: int, line: QuoteLine, product: Product) -> OrderLine:
+    """Freeze names, prices and care notes as they were at checkout."""
+    return OrderLine(
+        order_id=order_id,
+        product_id=product.id,
+        sku=product.sku,
+        name_zh=product.name_zh,
+        name_en=product.name_en,
+        unit_zh=product.unit_zh,
+        unit_en=product.unit_en,
+        quantity=line.quantity,
+        unit_price_fen=line.unit_price_fen,
+        list_price_fen=line.list_price_fen,
+        reference_price_fen=line.reference_price_fen,
+        line_fen=line.line_fen,
+        price_source=str(line.price_source),
+        is_gift=line.is_gift,
+        gift_rule_id=line.gift_rule_id,
+        heavy=product.heavy,
+        care_note_zh=product.care_note_zh,
+        care_note_en=product.care_note_en,
+    )

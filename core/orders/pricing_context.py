@@ -1,0 +1,118 @@
+"""Gather what the pure pricing engine needs from the database, once, for cart and checkout."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from sqlalchemy import select
+
+from core.catalog.deals import deal_prices
+from core.catalog.gifts import gift_offers_for
+from core.clock import local_now
+from core.customers import live_order_count
+from core.errors import EmptyCart, InvalidQuantity, ProductUnavailable, PromoUnknown
+from core.models import Customer, Product, Promotion
+from core.pricing.quote import quote
+from core.pricing.types import CartItem, PricedProduct, PricingPolicy, Quote
+from core.promotions import customer_facts, promotion_by_code, to_rule
+from core.uow import UnitOfWork
+
+MAX_QUANTITY = 99
+MAX_LINES = 60
+
+
+@dataclass(frozen=True)
+class PricedCart:
+    """A quote plus the rows it was computed from (checkout writes snapshots from them)."""
+
+    quote: Quote
+    products: dict[int, Product]
+    promotion: Promotion | None
+    live_orders: int
+
+
+def merge_items(items: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Merge duplicate products and refuse silly quantities before touching the database."""
+    merged: dict[int, int] = {}
+    for product_id, quantity in items:
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            raise InvalidQuantity(quantity=quantity, maximum=MAX_QUANTITY)
+        merged[product_id] = merged.get(product_id, 0) + quantity
+        if merged[product_id] > MAX_QUANTITY:
+            raise InvalidQuantity(quantity=merged[product_id], maximum=MAX_QUANTITY)
+    if len(merged) > MAX_LINES:
+        raise InvalidQuantity(quantity=len(merged), maximum=MAX_LINES)
+    return list(merged.items())
+
+
+def policy_of(uow: UnitOfWork) -> PricingPolicy:
+    """Shipping rules from the settings."""
+    return PricingPolicy(
+        shipping_fee_fen=uow.settings.shipping_fee_fen,
+        free_shipping_threshold_fen=uow.settings.free_shipping_threshold_fen,
+    )
+
+
+async def price_items(
+    uow: UnitOfWork,
+    customer: Customer,
+    items: Sequence[tuple[int, int]],
+    *,
+    promo_code: str | None,
+    strict: bool,
+) -> PricedCart:
+    """Quote ``items`` for ``customer`` today; strict=True raises any promo refusal."""
+    merged = merge_items(items)
+    if not merged:
+        raise EmptyCart()
+    ids = [product_id for product_id, _ in merged]
+    rows = await uow.session.scalars(select(Product).where(Product.id.in_(ids)))
+    products = {product.id: product for product in rows}
+    for product_id in ids:
+        product = products.get(product_id)
+        if product is None or not product.active:
+            raise ProductUnavailable(sku=product.sku if product else str(product_id))
+    today = local_now(uow.clock, uow.settings.tz).date()
+    deals = await deal_prices(uow, today, ids)
+    cart = [
+        CartItem(
+            product=PricedProduct(
+                product_id=product_id,
+                sku=products[product_id].sku,
+                list_price_fen=products[product_id].price_fen,
+                reference_price_fen=products[product_id].reference_price_fen,
+                deal_price_fen=deals.get(product_id),
+            ),
+            quantity=quantity,
+        )
+        for product_id, quantity in merged
+    ]
+    gifts = await gift_offers_for(uow, ids)
+    promotion, unknown = None, None
+    if promo_code:
+        try:
+            promotion = await promotion_by_code(uow, promo_code)
+        except PromoUnknown as refusal:
+            if strict:
+                raise
+            unknown = refusal
+    live_orders = await live_order_count(uow, customer.id)
+    facts = await customer_facts(
+        uow,
+        customer,
+        live_orders=live_orders,
+        promotion_ids=[promotion.id] if promotion else [],
+    )
+    priced = quote(
+        cart,
+        policy=policy_of(uow),
+        now=uow.clock.now(),
+        gifts=gifts,
+        promo=to_rule(promotion) if promotion else None,
+        customer=facts,
+        strict=strict,
+    )
+    if unknown is not None:
+        priced = replace(priced, promo_error=unknown)
+    return PricedCart(quote=priced, products=products, promotion=promotion, live_orders=live_orders)

@@ -1,0 +1,117 @@
+"""Units, their buildings and partners: what HQ sets up before anyone can order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+
+from sqlalchemy import select, update
+
+from core.errors import InvalidInput, NotFound, UnitHasActivePartner
+from core.models import Building, Partner, Unit
+from core.uow import UnitOfWork
+
+_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
+
+
+async def create_unit(
+    uow: UnitOfWork,
+    *,
+    code: str,
+    name_zh: str,
+    name_en: str,
+    area: str,
+    buildings: list[str],
+    cutoff: dt.time | None = None,
+    window_start: dt.time | None = None,
+    window_end: dt.time | None = None,
+) -> Unit:
+    """Create a unit with its buildings in walking order; times default to the settings."""
+    settings = uow.settings
+    if not _CODE.match(code):
+        raise InvalidInput(field="code", reason="lowercase letters, digits and '-', 2–32 long")
+    labels = [label.strip() for label in buildings if label.strip()]
+    if not labels:
+        raise InvalidInput(field="buildings", reason="a unit needs at least one building")
+    if len(set(labels)) != len(labels):
+        raise InvalidInput(field="buildings", reason="building labels must be unique")
+    unit = Unit(
+        code=code,
+        name_zh=name_zh.strip(),
+        name_en=name_en.strip(),
+        area=area.strip(),
+        cutoff=cutoff or settings.cutoff,
+        window_start=window_start or settings.window_start,
+        window_end=window_end or settings.window_end,
+    )
+    if not unit.cutoff < unit.window_start < unit.window_end:
+        raise InvalidInput(field="window", reason="cutoff < window start < window end")
+    if await uow.session.scalar(select(Unit.id).where(Unit.code == code)) is not None:
+        raise InvalidInput(field="code", reason=f"unit {code} exists already")
+    uow.session.add(unit)
+    await uow.session.flush()
+    for order, label in enumerate(labels):
+        uow.session.add(Building(unit_id=unit.id, label=label, sort_order=order))
+    await uow.session.flush()
+    return unit
+
+
+async def unit_by_code(uow: UnitOfWork, code: str) -> Unit:
+    """The unit named in a deep link or on the command line."""
+    unit = await uow.session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise NotFound(what="unit", key=code)
+    return unit
+
+
+async def buildings_of(uow: UnitOfWork, unit_id: int) -> list[Building]:
+    """Buildings in the order the partner walks them."""
+    rows = await uow.session.scalars(
+        select(Building).where(Building.unit_id == unit_id).order_by(Building.sort_order)
+    )
+    return list(rows)
+
+
+async def active_partner(uow: UnitOfWork, unit_id: int) -> Partner | None:
+    """The unit's one active partner, if it has one."""
+    return await uow.session.scalar(
+        select(Partner).where(Partner.unit_id == unit_id, Partner.active.is_(True))
+    )
+
+
+async def add_partner(
+    uow: UnitOfWork,
+    *,
+    unit_code: str,
+    name: str,
+    telegram_id: int | None = None,
+    phone: str | None = None,
+    wechat: str | None = None,
+    replace: bool = False,
+) -> Partner:
+    """Make ``name`` the unit's active partner; with ``replace`` the previous one retires."""
+    unit = await unit_by_code(uow, unit_code)
+    if not name.strip():
+        raise InvalidInput(field="name", reason="a partner needs a name")
+    current = await active_partner(uow, unit.id)
+    now = uow.clock.now()
+    if current is not None:
+        if not replace:
+            raise UnitHasActivePartner(unit_code=unit_code)
+        await uow.session.execute(
+            update(Partner).where(Partner.id == current.id).values(active=False, ended_at=now)
+        )
+    partner = Partner(
+        unit_id=unit.id,
+        name=name.strip(),
+        telegram_id=telegram_id,
+        phone=phone,
+        wechat=wechat,
+        invite_code=secrets.token_urlsafe(9),
+        active=True,
+        started_at=now,
+    )
+    uow.session.add(partner)
+    await uow.session.flush()
+    return partner
