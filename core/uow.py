@@ -66,13 +66,10 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        session = self.session
-        try:
-            if not self._committed:
-                await session.rollback()
-        finally:
-            await session.close()
-            self._session = None
+        # close() rolls back an uncommitted transaction without expiring what was read,
+        # so read-only units of work can hand their objects to the caller.
+        await self.session.close()
+        self._session = None
 
     async def commit(self) -> None:
         """Make the work durable."""

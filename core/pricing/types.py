@@ -14,7 +14,8 @@ from core.money import Rounding
 class Benefit(StrEnum):
     """What a promotion gives."""
 
-    FIXED_PRICE_ITEM = "fixed_price_item"  # one unit of a product at a fixed price (Coke for 10 fen)
+    # one unit of a product at a fixed price (Coke for 10 fen)
+    FIXED_PRICE_ITEM = "fixed_price_item"
     AMOUNT_OFF = "amount_off"
     PERCENT_OFF = "percent_off"
     FREE_SHIPPING = "free_shipping"
