@@ -117,7 +117,9 @@ class PromoMinSpendNotMet(PromoError):
     code = "promo_min_spend"
 
     def __init__(self, promo_code: str, min_spend_fen: int, missing_fen: int) -> None:
-        super().__init__(promo_code=promo_code, min_spend_fen=min_spend_fen, missing_fen=missing_fen)
+        super().__init__(
+            promo_code=promo_code, min_spend_fen=min_spend_fen, missing_fen=missing_fen
+        )
 
 
 class PromoAlreadyUsed(PromoError):

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select, update
 
 from core.errors import PromoCapReached, PromoUnknown
-from core.models import Customer, Promotion, Redemption
+from core.models import Customer, Product, Promotion, Redemption
 from core.money import Rounding
 from core.pricing.types import Benefit, CustomerFacts, PromoRule
 from core.uow import UnitOfWork
@@ -18,7 +18,7 @@ def normalise_code(text: str) -> str:
     return (text or "").strip().upper()
 
 
-def to_rule(promotion: Promotion) -> PromoRule:
+def to_rule(promotion: Promotion, product_sku: str | None = None) -> PromoRule:
     """The pure rule the pricing engine checks."""
     return PromoRule(
         promotion_id=promotion.id,
@@ -26,6 +26,7 @@ def to_rule(promotion: Promotion) -> PromoRule:
         benefit=Benefit(promotion.benefit),
         kind=promotion.kind,
         product_id=promotion.product_id,
+        product_sku=product_sku,
         fixed_price_fen=promotion.fixed_price_fen,
         amount_off_fen=promotion.amount_off_fen,
         percent_off=promotion.percent_off,
@@ -43,6 +44,16 @@ def to_rule(promotion: Promotion) -> PromoRule:
         for_pregnant=promotion.for_pregnant,
         active=promotion.active,
     )
+
+
+async def rule_for(uow: UnitOfWork, promotion: Promotion) -> PromoRule:
+    """The pure rule, with the offered product's sku so a refusal can name it."""
+    sku = None
+    if promotion.product_id is not None:
+        sku = await uow.session.scalar(
+            select(Product.sku).where(Product.id == promotion.product_id)
+        )
+    return to_rule(promotion, sku)
 
 
 async def promotion_by_code(uow: UnitOfWork, code: str) -> Promotion:

@@ -30,7 +30,11 @@ async def make_unit_with_partner(
     """A unit of three buildings with partner 王阿姨."""
     async with db.uow() as uow:
         unit = await create_unit(
-            uow, code=code, name_zh="锦绣花园", name_en="Jinxiu Garden", area="浦东",
+            uow,
+            code=code,
+            name_zh="锦绣花园",
+            name_en="Jinxiu Garden",
+            area="浦东",
             buildings=list(buildings),
         )
         partner = await add_partner(uow, unit_code=code, name="王阿姨", telegram_id=next(_seq))
@@ -95,8 +99,11 @@ async def make_gift_rule(
     """Buy ``trigger`` and get one ``gift`` while gift stock lasts."""
     async with db.uow() as uow:
         rule = GiftRule(
-            trigger_product_id=trigger.id, min_quantity=min_quantity, gift_product_id=gift.id,
-            gift_quantity=1, gift_stock=gift_stock,
+            trigger_product_id=trigger.id,
+            min_quantity=min_quantity,
+            gift_product_id=gift.id,
+            gift_quantity=1,
+            gift_stock=gift_stock,
         )
         uow.session.add(rule)
         await uow.commit()
@@ -148,3 +155,40 @@ async def place(
         idempotency_key=key or uuid.uuid4().hex,
         promo_code=promo_code,
     )
+
+
+async def make_aisle(
+    db: Database, code: str, *, sort_order: int, name_zh: str = "", name_en: str = ""
+) -> Category:
+    """A category at a given place in the walk through the shop (pick lists sort by it)."""
+    async with db.uow() as uow:
+        category = Category(
+            code=code, name_zh=name_zh or code, name_en=name_en or code, sort_order=sort_order
+        )
+        uow.session.add(category)
+        await uow.commit()
+    return category
+
+
+async def send_out(db: Database, order_id: int) -> None:
+    """Pick the order and load it for the evening run."""
+    from core.orders.lifecycle import advance
+    from core.orders.status import Status
+
+    async with db.uow() as uow:
+        await advance(uow, order_id, Status.PICKED)
+        await advance(uow, order_id, Status.OUT_FOR_DELIVERY)
+        await uow.commit()
+
+
+async def deliver_order(
+    db: Database, order_id: int, *, crates: int | None = None, collected: int = 0
+) -> bool:
+    """Send the order out and hand it over at the door, crates and all."""
+    from core.crates import deliver
+
+    await send_out(db, order_id)
+    async with db.uow() as uow:
+        changed = await deliver(uow, order_id, crates=crates, collected=collected)
+        await uow.commit()
+    return changed

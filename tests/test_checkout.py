@@ -97,7 +97,9 @@ async def test_silly_quantities_are_refused(db, quantity):
     customer = await make_bound_customer(db, setup)
     cola = await make_product(db, "COLA")
     with pytest.raises(InvalidQuantity):
-        await checkout(db, customer_id=customer.id, items=[(cola.id, quantity)], idempotency_key="k")
+        await checkout(
+            db, customer_id=customer.id, items=[(cola.id, quantity)], idempotency_key="k"
+        )
 
 
 async def test_an_empty_cart_and_a_delisted_product_are_refused(db):
@@ -133,8 +135,14 @@ async def test_the_coke_code_sells_one_coke_for_ten_fen_on_a_first_order_only(db
     customer = await make_bound_customer(db, setup)
     coke = await make_product(db, "COKE", price_fen=300)
     await make_promotion(
-        db, "COKE01", benefit="fixed_price_item", product_id=coke.id, fixed_price_fen=10,
-        first_order_only=True, per_customer_limit=1, total_cap=1000,
+        db,
+        "COKE01",
+        benefit="fixed_price_item",
+        product_id=coke.id,
+        fixed_price_fen=10,
+        first_order_only=True,
+        per_customer_limit=1,
+        total_cap=1000,
     )
     order = (await place(db, customer, [(coke, 2)], promo_code=" coke01 ")).order
     assert (order.goods_fen, order.discount_fen, order.total_fen) == (600, 290, 610)

@@ -50,8 +50,13 @@ async def test_a_promo_capped_at_twenty_is_redeemed_exactly_twenty_times_by_a_hu
     customers = await _customers(db, setup, 100)
     cola = await make_product(db, "COLA", stock=1000)
     await make_promotion(
-        db, "FIRST20", benefit="amount_off", amount_off_fen=100, first_order_only=True,
-        per_customer_limit=1, total_cap=20,
+        db,
+        "FIRST20",
+        benefit="amount_off",
+        amount_off_fen=100,
+        first_order_only=True,
+        per_customer_limit=1,
+        total_cap=20,
     )
     results = await asyncio.gather(
         *(place(db, c, [(cola, 1)], promo_code="FIRST20") for c in customers),

@@ -48,7 +48,11 @@ async def shop(db):
     gloves = await make_product(db, "GLOVES", price_fen=50, stock=0)
     rule = await make_gift_rule(db, feet, gloves, gift_stock=5)
     await make_promotion(
-        db, "WELCOME", benefit="amount_off", amount_off_fen=500, first_order_only=True,
+        db,
+        "WELCOME",
+        benefit="amount_off",
+        amount_off_fen=500,
+        first_order_only=True,
         total_cap=10,
     )
     return setup, customer, feet, rule

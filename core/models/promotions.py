@@ -52,7 +52,7 @@ class Promotion(Base):
 
 
 class Redemption(Base):
-    """One use of a promotion by a customer on an order; ``revoked_at`` when the order is cancelled."""
+    """One use of a promotion on an order; ``revoked_at`` is set when the order is cancelled."""
 
     __tablename__ = "redemptions"
 

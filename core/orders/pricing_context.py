@@ -15,7 +15,7 @@ from core.errors import EmptyCart, InvalidQuantity, ProductUnavailable, PromoUnk
 from core.models import Customer, Product, Promotion
 from core.pricing.quote import quote
 from core.pricing.types import CartItem, PricedProduct, PricingPolicy, Quote
-from core.promotions import customer_facts, promotion_by_code, to_rule
+from core.promotions import customer_facts, promotion_by_code, rule_for
 from core.uow import UnitOfWork
 
 MAX_QUANTITY = 99
@@ -109,7 +109,7 @@ async def price_items(
         policy=policy_of(uow),
         now=uow.clock.now(),
         gifts=gifts,
-        promo=to_rule(promotion) if promotion else None,
+        promo=await rule_for(uow, promotion) if promotion else None,
         customer=facts,
         strict=strict,
     )

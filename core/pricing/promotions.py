@@ -81,7 +81,7 @@ def _target_product(rule: PromoRule, items: Sequence[CartItem]) -> PricedProduct
     for item in items:
         if item.product.product_id == rule.product_id:
             return item.product
-    raise PromoItemNotInCart(rule.code, str(rule.product_id))
+    raise PromoItemNotInCart(rule.code, rule.product_sku or str(rule.product_id))
 
 
 def promo_discount(

@@ -69,6 +69,7 @@ class PromoRule:
     benefit: Benefit
     kind: str = "code"
     product_id: int | None = None
+    product_sku: str | None = None  # named in refusals, never the internal id
     fixed_price_fen: int | None = None
     amount_off_fen: int | None = None
     percent_off: int | None = None

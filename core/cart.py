@@ -1,0 +1,147 @@
+"""The cart: stored per customer, quoted on every view, turned into an order at checkout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+
+from core.errors import InvalidQuantity, ProductUnavailable, PromoError
+from core.models import CartLine, CartPromo, Customer, Product
+from core.orders.checkout import Placed, place_order
+from core.orders.pricing_context import MAX_LINES, MAX_QUANTITY, PricedCart, price_items
+from core.promotions import coupons_on_offer, normalise_code, promotion_by_code
+from core.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class CartView:
+    """What the cart screen shows: the quote, lines short of stock, coupons that would apply."""
+
+    priced: PricedCart | None
+    promo_code: str | None
+    short: dict[str, int]
+    coupons: tuple[str, ...]
+
+
+async def cart_items(uow: UnitOfWork, customer_id: int) -> list[tuple[int, int]]:
+    """(product id, quantity) in the order lines were added."""
+    rows = await uow.session.execute(
+        select(CartLine.product_id, CartLine.quantity)
+        .where(CartLine.customer_id == customer_id)
+        .order_by(CartLine.added_at, CartLine.product_id)
+    )
+    return [(product_id, quantity) for product_id, quantity in rows.all()]
+
+
+async def set_quantity(uow: UnitOfWork, customer_id: int, product_id: int, quantity: int) -> int:
+    """Set a line's quantity (0 removes it); returns the quantity now in the cart."""
+    whole = isinstance(quantity, int) and not isinstance(quantity, bool)
+    if not whole or not 0 <= quantity <= MAX_QUANTITY:
+        raise InvalidQuantity(quantity=quantity, maximum=MAX_QUANTITY)
+    line = await uow.session.get(CartLine, (customer_id, product_id))
+    if quantity == 0:
+        if line is not None:
+            await uow.session.delete(line)
+            await uow.session.flush()
+        return 0
+    if line is None:
+        product = await uow.session.get(Product, product_id)
+        if product is None or not product.active:
+            raise ProductUnavailable(sku=product.sku if product else "")
+        if len(await cart_items(uow, customer_id)) >= MAX_LINES:
+            raise InvalidQuantity(quantity=MAX_LINES + 1, maximum=MAX_LINES)
+        uow.session.add(
+            CartLine(
+                customer_id=customer_id,
+                product_id=product_id,
+                quantity=quantity,
+                added_at=uow.clock.now(),
+            )
+        )
+    else:
+        line.quantity = quantity
+    await uow.session.flush()
+    return quantity
+
+
+async def change_quantity(uow: UnitOfWork, customer_id: int, product_id: int, delta: int) -> int:
+    """The + / − buttons: move a line by ``delta``, clamped to 0..99."""
+    line = await uow.session.get(CartLine, (customer_id, product_id))
+    current = line.quantity if line else 0
+    return await set_quantity(
+        uow, customer_id, product_id, max(0, min(MAX_QUANTITY, current + delta))
+    )
+
+
+async def clear(uow: UnitOfWork, customer_id: int) -> None:
+    """Empty the cart and forget its promo code."""
+    await uow.session.execute(delete(CartLine).where(CartLine.customer_id == customer_id))
+    await uow.session.execute(delete(CartPromo).where(CartPromo.customer_id == customer_id))
+
+
+async def apply_code(uow: UnitOfWork, customer: Customer, code: str) -> CartView:
+    """Remember a typed code if it applies to this cart now; otherwise raise why not."""
+    promotion = await promotion_by_code(uow, code)
+    items = await cart_items(uow, customer.id)
+    if items:
+        await price_items(uow, customer, items, promo_code=promotion.code, strict=True)
+    existing = await uow.session.get(CartPromo, customer.id)
+    if existing is None:
+        uow.session.add(CartPromo(customer_id=customer.id, promo_code=promotion.code))
+    else:
+        existing.promo_code = promotion.code
+    await uow.session.flush()
+    return await view(uow, customer)
+
+
+async def remove_code(uow: UnitOfWork, customer_id: int) -> None:
+    """Forget the promo code."""
+    await uow.session.execute(delete(CartPromo).where(CartPromo.customer_id == customer_id))
+
+
+async def view(uow: UnitOfWork, customer: Customer) -> CartView:
+    """Quote the cart as it stands; a code that stopped applying is shown with its reason."""
+    items = await cart_items(uow, customer.id)
+    stored = await uow.session.get(CartPromo, customer.id)
+    code = stored.promo_code if stored else None
+    if not items:
+        return CartView(priced=None, promo_code=code, short={}, coupons=())
+    priced = await price_items(uow, customer, items, promo_code=code, strict=False)
+    short = {
+        product.sku: product.stock
+        for product_id, quantity in items
+        if (product := priced.products[product_id]).stock < quantity
+    }
+    coupons = await _applicable_coupons(uow, customer, items) if code is None else ()
+    return CartView(priced=priced, promo_code=code, short=short, coupons=coupons)
+
+
+async def _applicable_coupons(
+    uow: UnitOfWork, customer: Customer, items: list[tuple[int, int]]
+) -> tuple[str, ...]:
+    """Coupons this customer could apply to this cart right now."""
+    usable = []
+    for coupon in await coupons_on_offer(uow):
+        try:
+            await price_items(uow, customer, items, promo_code=coupon.code, strict=True)
+        except PromoError:
+            continue
+        usable.append(coupon.code)
+    return tuple(usable)
+
+
+async def checkout_cart(uow: UnitOfWork, customer: Customer, idempotency_key: str) -> Placed:
+    """Place the cart as an order and empty it, in the same transaction."""
+    stored = await uow.session.get(CartPromo, customer.id)
+    items = await cart_items(uow, customer.id)
+    placed = await place_order(
+        uow,
+        customer_id=customer.id,
+        items=items,
+        idempotency_key=idempotency_key,
+        promo_code=normalise_code(stored.promo_code) if stored else None,
+    )
+    if placed.created:
+        await clear(uow, customer.id)
+    return placed
