@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SUPPORTED_LOCALES = ("zh_CN", "en")
@@ -37,6 +38,22 @@ class Settings(BaseSettings):
     window_end: dt.time = dt.time(21, 0)
     crate_overdue_days: int = Field(default=14, ge=1)
     items_per_crate: int = Field(default=12, ge=1)
+
+    @field_validator(
+        "shipping_fee_fen",
+        "free_shipping_threshold_fen",
+        "crate_overdue_days",
+        "items_per_crate",
+        mode="before",
+    )
+    @classmethod
+    def _whole_number(cls, value: object, info: ValidationInfo) -> object:
+        """Refuse "89.00": pydantic would read it as 89 fen when the operator meant yuan."""
+        if isinstance(value, str) and not re.fullmatch(r"\s*[+-]?\d+\s*", value):
+            money = (info.field_name or "").endswith("_fen")
+            hint = " (money is in fen: 3 yuan is 300)" if money else ""
+            raise ValueError(f"must be a whole number, not {value!r}{hint}")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -34,7 +34,7 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         _serialise_sqlite(engine)
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
     )
 
 

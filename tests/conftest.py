@@ -24,10 +24,18 @@ PG_URL = os.environ.get("LINLI_TEST_DATABASE_URL", "").strip()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test that uses the database, so CI can repeat exactly those on PostgreSQL."""
+    """Mark every test that uses the database, so CI can repeat exactly those on PostgreSQL.
+
+    Tests marked ``postgres`` are deselected (not skipped) without LINLI_TEST_DATABASE_URL.
+    """
     for item in items:
         if "db" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.db)
+    if not PG_URL:
+        needs_postgres = [item for item in items if item.get_closest_marker("postgres")]
+        if needs_postgres:
+            config.hook.pytest_deselected(items=needs_postgres)
+            items[:] = [item for item in items if not item.get_closest_marker("postgres")]
 
 
 def shanghai(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> dt.datetime:

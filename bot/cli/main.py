@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import click
 
+from bot.cli.catalog import import_catalog_command
+from bot.cli.db import db
+from bot.cli.demo import demo_command
+from bot.cli.units import partner_group, unit_group
+
 
 @click.group()
 def cli() -> None:
     """Linli (邻里): neighbourhood grocery storefront by chat."""
+
+
+cli.add_command(db)
+cli.add_command(import_catalog_command)
+cli.add_command(demo_command)
+cli.add_command(unit_group)
+cli.add_command(partner_group)

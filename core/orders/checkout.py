@@ -10,21 +10,22 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, delete, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core.clock import local_now
 from core.errors import CustomerNotBound, InvalidInput, OutOfStock
-from core.models import Customer, GiftRule, Order, OrderLine, Product, Unit
+from core.models import Customer, GiftRule, Order, OrderLine, Partner, Product, Unit
 from core.orders.delivery_date import delivery_slot
 from core.orders.pricing_context import PricedCart, price_items
 from core.orders.status import Status
 from core.pricing.types import QuoteLine
 from core.promotions import redeem
-from core.units import active_partner
 from core.uow import Database, UnitOfWork
 
 MAX_KEY_LENGTH = 64
+ATTEMPTS = 4
+RETRYABLE = {"40P01", "40001"}  # PostgreSQL deadlock detected, serialization failure
 
 
 @dataclass(frozen=True)
@@ -43,28 +44,34 @@ async def place_order(
     idempotency_key: str,
     promo_code: str | None = None,
 ) -> Placed:
-    """Create the order inside ``uow`` (caller commits); a repeated key returns the first order."""
+    """Create the order inside ``uow`` (caller commits); a repeated key returns the first order.
+
+    Shared rows (stock, gift stock, promo counter) are touched last, so their row locks are
+    held for a couple of statements and the commit, not for the whole checkout.
+    """
     if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
         raise InvalidInput(field="idempotency_key", reason="1–64 characters")
-    existing = await _order_by_key(uow, customer_id, idempotency_key)
-    if existing is not None:
-        return Placed(existing, created=False)
+    # The customer's row lock serialises their confirmations: a twin waits here, then
+    # finds the order the first one committed.
     customer = await uow.session.scalar(
         select(Customer).where(Customer.id == customer_id).with_for_update()
     )
     if customer is None:
         raise InvalidInput(field="customer", reason="unknown customer")
-    # Another confirmation with the same key may have committed while we waited for the lock.
-    existing = await _order_by_key(uow, customer_id, idempotency_key)
+    existing = await uow.session.scalar(
+        select(Order).where(
+            Order.customer_id == customer_id, Order.idempotency_key == idempotency_key
+        )
+    )
     if existing is not None:
         return Placed(existing, created=False)
     if customer.unit_id is None or customer.building_id is None or not customer.room:
         raise CustomerNotBound()
     priced = await price_items(uow, customer, items, promo_code=promo_code, strict=True)
     now = uow.clock.now()
-    await _take_stock(uow, priced)
-    granted = await _take_gift_stock(uow, priced.quote.gift_lines)
-    order = await _write_order(uow, customer, priced, granted, idempotency_key)
+    order = await _write_order(uow, customer, priced, idempotency_key)
+    await _take_stock(uow, priced.quote.paid_lines)
+    await _take_gift_stock(uow, order.id, priced.quote.gift_lines)
     if priced.promotion is not None:
         await redeem(uow, priced.promotion, customer_id=customer.id, order_id=order.id, now=now)
     if customer.first_order_at is None:
@@ -81,8 +88,8 @@ async def checkout(
     idempotency_key: str,
     promo_code: str | None = None,
 ) -> Placed:
-    """Place and commit; a lost race on the idempotency key returns the winner's order."""
-    for _attempt in range(3):
+    """Place and commit; a lost race or a database deadlock is retried, never duplicated."""
+    for attempt in range(ATTEMPTS):
         try:
             async with db.uow() as uow:
                 placed = await place_order(
@@ -95,36 +102,41 @@ async def checkout(
                 await uow.commit()
                 return placed
         except IntegrityError:
-            continue  # the unique (customer, key) index caught a twin: read it on the next pass
-    raise RuntimeError("checkout kept colliding; giving up")
+            if attempt == ATTEMPTS - 1:
+                raise  # the unique (customer, key) index caught a twin: read it next pass
+        except DBAPIError as exc:
+            if _sqlstate(exc) not in RETRYABLE or attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
-async def _order_by_key(uow: UnitOfWork, customer_id: int, key: str) -> Order | None:
-    """The order an earlier confirmation with this key made, if any."""
-    return await uow.session.scalar(
-        select(Order).where(Order.customer_id == customer_id, Order.idempotency_key == key)
+def _sqlstate(exc: DBAPIError) -> str | None:
+    """PostgreSQL's error code, when the driver reports one."""
+    return getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+
+
+async def _take_stock(uow: UnitOfWork, lines: Sequence[QuoteLine]) -> None:
+    """Decrement every line's stock in one conditional UPDATE; never below zero."""
+    wanted = {line.product_id: line.quantity for line in lines}
+    amount = case(wanted, value=Product.id)
+    result = await uow.session.execute(
+        update(Product)
+        .where(Product.id.in_(sorted(wanted)), Product.stock >= amount)
+        .values(stock=Product.stock - amount)
+        .returning(Product.id)
+        .execution_options(synchronize_session=False)
     )
-
-
-async def _take_stock(uow: UnitOfWork, priced: PricedCart) -> None:
-    """Decrement stock with conditional updates, in product-id order; never below zero."""
-    for line in sorted(priced.quote.paid_lines, key=lambda line: line.product_id):
-        result = await uow.session.execute(
-            update(Product)
-            .where(Product.id == line.product_id, Product.stock >= line.quantity)
-            .values(stock=Product.stock - line.quantity)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+    taken = set(result.scalars())
+    for line in lines:
+        if line.product_id not in taken:
             left = await uow.session.scalar(
                 select(Product.stock).where(Product.id == line.product_id)
             )
             raise OutOfStock(sku=line.sku, left=int(left or 0), wanted=line.quantity)
 
 
-async def _take_gift_stock(uow: UnitOfWork, gift_lines: Sequence[QuoteLine]) -> list[QuoteLine]:
-    """Hand out gifts while gift stock lasts; a gift someone else just took is simply skipped."""
-    granted = []
+async def _take_gift_stock(uow: UnitOfWork, order_id: int, gift_lines: Sequence[QuoteLine]) -> None:
+    """Hand out gifts while gift stock lasts; a gift someone else just took is dropped."""
     for line in sorted(gift_lines, key=lambda line: line.gift_rule_id or 0):
         result = await uow.session.execute(
             update(GiftRule)
@@ -132,9 +144,12 @@ async def _take_gift_stock(uow: UnitOfWork, gift_lines: Sequence[QuoteLine]) -> 
             .values(gift_stock=GiftRule.gift_stock - line.quantity)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            granted.append(line)
-    return granted
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            await uow.session.execute(
+                delete(OrderLine).where(
+                    OrderLine.order_id == order_id, OrderLine.gift_rule_id == line.gift_rule_id
+                )
+            )
 
 
 def _order_no(local_day: str) -> str:
@@ -142,17 +157,18 @@ def _order_no(local_day: str) -> str:
     return f"{local_day}-{secrets.token_hex(3).upper()}"
 
 
-async def _write_order(
-    uow: UnitOfWork,
-    customer: Customer,
-    priced: PricedCart,
-    gifts: list[QuoteLine],
-    key: str,
-) -> Order:
-    """Insert the order and its line snapshots."""
-    unit = await uow.session.get(Unit, customer.unit_id)
-    if unit is None:
+async def _write_order(uow: UnitOfWork, customer: Customer, priced: PricedCart, key: str) -> Order:
+    """Insert the order and its line snapshots (gifts included; dropped later if gone)."""
+    row = (
+        await uow.session.execute(
+            select(Unit, Partner.id)
+            .outerjoin(Partner, (Partner.unit_id == Unit.id) & Partner.active.is_(True))
+            .where(Unit.id == customer.unit_id)
+        )
+    ).first()
+    if row is None:
         raise CustomerNotBound()
+    unit, partner_id = row
     settings = uow.settings
     now = uow.clock.now()
     slot = delivery_slot(
@@ -162,13 +178,12 @@ async def _write_order(
         window_start=unit.window_start,
         window_end=unit.window_end,
     )
-    partner = await active_partner(uow, unit.id)
     quote = priced.quote
     order = Order(
         order_no=_order_no(local_now(uow.clock, settings.tz).strftime("%y%m%d")),
         customer_id=customer.id,
         unit_id=unit.id,
-        partner_id=partner.id if partner else None,
+        partner_id=partner_id,
         building_id=customer.building_id,
         room=customer.room,
         phone=customer.phone,
@@ -188,16 +203,16 @@ async def _write_order(
     )
     uow.session.add(order)
     await uow.session.flush()
-    products = await _with_gift_products(uow, priced.products, gifts)
-    uow.session.add_all(
-        _line_snapshot(order.id, line, products[line.product_id])
-        for line in (*quote.paid_lines, *gifts)
+    products = await _with_gift_products(uow, priced.products, quote.gift_lines)
+    await uow.session.execute(
+        insert(OrderLine),
+        [_line_snapshot(order.id, line, products[line.product_id]) for line in quote.lines],
     )
     return order
 
 
 async def _with_gift_products(
-    uow: UnitOfWork, products: dict[int, Product], gifts: list[QuoteLine]
+    uow: UnitOfWork, products: dict[int, Product], gifts: Sequence[QuoteLine]
 ) -> dict[int, Product]:
     """Load the gift products the cart did not already bring."""
     missing = {line.product_id for line in gifts} - products.keys()
@@ -207,9 +222,9 @@ async def _with_gift_products(
     return {**products, **{product.id: product for product in rows}}
 
 
-def _line_snapshot(order_id: int, line: QuoteLine, product: Product) -> OrderLine:
+def _line_snapshot(order_id: int, line: QuoteLine, product: Product) -> dict[str, object]:
     """Freeze names, prices and care notes as they were at checkout."""
-    return OrderLine(
+    return dict(
         order_id=order_id,
         product_id=product.id,
         sku=product.sku,

@@ -7,12 +7,11 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
-from core.catalog.deals import deal_prices
 from core.catalog.gifts import gift_offers_for
 from core.clock import local_now
 from core.customers import live_order_count
 from core.errors import EmptyCart, InvalidQuantity, ProductUnavailable, PromoUnknown
-from core.models import Customer, Product, Promotion
+from core.models import Customer, DealEntry, Product, Promotion
 from core.pricing.quote import quote
 from core.pricing.types import CartItem, PricedProduct, PricingPolicy, Quote
 from core.promotions import customer_facts, promotion_by_code, rule_for
@@ -29,7 +28,7 @@ class PricedCart:
     quote: Quote
     products: dict[int, Product]
     promotion: Promotion | None
-    live_orders: int
+    live_orders: int | None  # known only when a promotion needed it
 
 
 def merge_items(items: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -67,14 +66,24 @@ async def price_items(
     if not merged:
         raise EmptyCart()
     ids = [product_id for product_id, _ in merged]
-    rows = await uow.session.scalars(select(Product).where(Product.id.in_(ids)))
-    products = {product.id: product for product in rows}
+    today = local_now(uow.clock, uow.settings.tz).date()
+    rows = await uow.session.execute(
+        select(Product, DealEntry.deal_price_fen)
+        .outerjoin(
+            DealEntry, (DealEntry.product_id == Product.id) & (DealEntry.deal_date == today)
+        )
+        .where(Product.id.in_(ids))
+    )
+    products: dict[int, Product] = {}
+    deals: dict[int, int] = {}
+    for product, deal_price in rows.all():
+        products[product.id] = product
+        if deal_price is not None:
+            deals[product.id] = deal_price
     for product_id in ids:
         product = products.get(product_id)
         if product is None or not product.active:
             raise ProductUnavailable(sku=product.sku if product else str(product_id))
-    today = local_now(uow.clock, uow.settings.tz).date()
-    deals = await deal_prices(uow, today, ids)
     cart = [
         CartItem(
             product=PricedProduct(
@@ -97,12 +106,12 @@ async def price_items(
             if strict:
                 raise
             unknown = refusal
-    live_orders = await live_order_count(uow, customer.id)
-    facts = await customer_facts(
-        uow,
-        customer,
-        live_orders=live_orders,
-        promotion_ids=[promotion.id] if promotion else [],
+    # Only promotions care about order history; skip the queries on the common path.
+    live_orders = await live_order_count(uow, customer.id) if promotion else None
+    facts = (
+        await customer_facts(uow, customer, live_orders=live_orders, promotion_ids=[promotion.id])
+        if promotion and live_orders is not None
+        else None
     )
     priced = quote(
         cart,

@@ -1,0 +1,34 @@
+# Linli: two entry points for a newcomer.
+#   make run   set everything up, then run Linli on SQLite with a demo city
+#   make test  set everything up, then run the test suite (SQLite)
+# Everything else here is plumbing those two share.
+
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+CATALOGS := $(wildcard bot/locales/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: run test
+
+## run: install, compile translations, migrate, load the demo city, start the bot
+run: $(INSTALLED) $(COMPILED)
+	$(BIN)/linli db upgrade
+	$(BIN)/linli demo
+	$(BIN)/linli run
+
+## test: install, compile translations, run the tests
+test: $(INSTALLED) $(COMPILED)
+	$(BIN)/pytest
+
+$(BIN)/python:
+	python3 -m venv $(VENV)
+
+# Re-installs whenever pyproject.toml (the dependency list) changes.
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $@
+
+# Babel catalogs: each .po kept in the repo compiles to its (ignored) .mo.
+bot/locales/%/LC_MESSAGES/messages.mo: bot/locales/%/LC_MESSAGES/messages.po | $(INSTALLED)
+	$(BIN)/pybabel compile -d bot/locales -D messages -l $*

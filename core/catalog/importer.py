@@ -1,0 +1,90 @@
+"""Catalog CSV import: validate every row first, then upsert by SKU in one transaction."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from tqdm import tqdm
+
+from core.catalog.csv_rows import CatalogRow, RowError, parse_catalog
+from core.catalog.search import index_product
+from core.models import Category, Product
+from core.uow import UnitOfWork
+
+_IN_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did; with any error it did nothing at all."""
+
+    created: int
+    updated: int
+    errors: tuple[RowError, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when the rows went in."""
+        return not self.errors
+
+
+async def _existing(uow: UnitOfWork, skus: Sequence[str]) -> dict[str, Product]:
+    """Products already listed under these SKUs, fetched in chunks to stay under bind limits."""
+    found: dict[str, Product] = {}
+    for start in range(0, len(skus), _IN_CHUNK):
+        chunk = skus[start : start + _IN_CHUNK]
+        for product in await uow.session.scalars(select(Product).where(Product.sku.in_(chunk))):
+            found[product.sku] = product
+    return found
+
+
+def _apply(product: Product, row: CatalogRow, category_id: int) -> None:
+    """Copy a validated row onto a product and re-index its pinyin."""
+    product.category_id = category_id
+    product.name_zh = row.name_zh
+    product.name_en = row.name_en
+    product.unit_zh = row.unit_zh
+    product.unit_en = row.unit_en
+    product.price_fen = row.price_fen
+    product.reference_price_fen = row.reference_price_fen
+    product.heavy = row.heavy
+    product.stock = row.stock
+    product.care_note_zh = row.care_note_zh
+    product.care_note_en = row.care_note_en
+    index_product(product)
+
+
+async def import_catalog(uow: UnitOfWork, data: bytes, *, progress: bool = False) -> ImportReport:
+    """Import a catalog CSV; the caller commits only when the report has no errors.
+
+    New SKUs are listed (active); existing ones keep their listed/delisted state, so a
+    routine price file never silently re-lists a product HQ took off the shelf.
+    """
+    rows = await uow.session.execute(select(Category.code, Category.id))
+    codes = {code: category_id for code, category_id in rows}
+    parsed = parse_catalog(data, codes.keys())
+    if parsed.errors:
+        return ImportReport(created=0, updated=0, errors=parsed.errors)
+    existing = await _existing(uow, [row.sku for row in parsed.rows])
+    now = uow.clock.now()
+    created = 0
+    bar = tqdm(
+        parsed.rows,
+        desc="importing",
+        unit="row",
+        file=sys.stderr,
+        disable=not progress or not sys.stderr.isatty(),
+    )
+    for row in bar:
+        product = existing.get(row.sku)
+        if product is None:
+            product = Product(sku=row.sku, active=True)
+            uow.session.add(product)
+            created += 1
+        _apply(product, row, codes[row.category])
+        product.updated_at = now
+    await uow.session.flush()
+    return ImportReport(created=created, updated=len(parsed.rows) - created, errors=())

@@ -1,0 +1,61 @@
+import pytest
+from click.testing import CliRunner
+
+from bot.cli.main import cli
+from bot.cli.units import split_buildings
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch):
+    monkeypatch.setenv("LINLI_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    return runner
+
+
+def test_demo_prints_units_partners_invite_codes_and_promo_codes(runner):
+    result = runner.invoke(cli, ["demo"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "demo city loaded"
+    assert "  unit jinxiu 锦绣花园 (18 buildings)" in lines
+    assert sum("invite code" in line for line in lines) == 3
+    assert any(line.startswith("  deals today: ") for line in lines)
+    assert "  promo codes: COKE01, NEW20, ELDER5, KIDS10, MOM8" in lines
+    again = runner.invoke(cli, ["demo"])
+    assert again.exit_code == 0
+    assert again.output.splitlines()[0] == "demo city already loaded; today's deals checked"
+    assert again.output.splitlines()[1:] == lines[1:]
+
+
+def test_unit_add_then_partner_add_prints_the_invite_code(runner):
+    result = runner.invoke(
+        cli,
+        ["unit", "add", "--code", "meili", "--name-zh", "美丽家园", "--name-en", "Meili Home",
+         "--area", "静安区", "--buildings", "1栋，2栋, 3栋"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "unit meili 美丽家园 created with 3 buildings"
+    result = runner.invoke(
+        cli, ["partner", "add", "--unit", "meili", "--name", "赵敏", "--telegram-id", "4242"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("partner 赵敏 of unit meili: invite code ")
+    second = runner.invoke(cli, ["partner", "add", "--unit", "meili", "--name", "钱多多"])
+    assert second.exit_code == 1
+    assert "unit_has_active_partner" in second.output
+    replaced = runner.invoke(
+        cli, ["partner", "add", "--unit", "meili", "--name", "钱多多", "--replace"]
+    )
+    assert replaced.exit_code == 0, replaced.output
+
+
+def test_partner_add_for_an_unknown_unit_fails_cleanly(runner):
+    result = runner.invoke(cli, ["partner", "add", "--unit", "nowhere", "--name", "某人"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+
+
+def test_building_lists_accept_ascii_and_chinese_commas():
+    assert split_buildings("1栋,2栋，3栋、 4栋 ,,") == ["1栋", "2栋", "3栋", "4栋"]
