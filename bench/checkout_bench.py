@@ -16,6 +16,7 @@ import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
+from typing import NamedTuple
 
 from sqlalchemy import func, select, text
 
@@ -80,15 +81,30 @@ async def seed(db: Database, customers: int) -> tuple[list[int], list[int]]:
 
 
 async def shopper(
-    db: Database, customer_id: int, product_ids: list[int], orders: int, latencies: list[float]
+    db: Database,
+    customer_id: int,
+    product_ids: list[int],
+    orders: int,
+    latencies: list[float],
+    *,
+    gap_s: float = 0.0,
 ) -> None:
-    """One customer confirming ``orders`` orders back to back."""
+    """One customer confirming ``orders`` orders.
+
+    ``gap_s`` = 0: back to back (closed loop, measures the ceiling). Otherwise orders are
+    due at random (exponential) gaps of mean ``gap_s`` and latency counts from when an
+    order was due, so a backlog shows up in the figures instead of hiding.
+    """
     rng = random.Random(customer_id)
+    due = time.perf_counter()
     for _ in range(orders):
         lines = {rng.choice(product_ids[:POPULAR]): 1}
         for _extra in range(rng.randint(0, 4)):
             lines[rng.choice(product_ids)] = rng.randint(1, 3)
-        started = time.perf_counter()
+        if gap_s:
+            due += rng.expovariate(1 / gap_s)
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        started = due if gap_s else time.perf_counter()
         await checkout(
             db,
             customer_id=customer_id,
@@ -98,23 +114,35 @@ async def shopper(
         latencies.append((time.perf_counter() - started) * 1000)
 
 
-async def serve(
-    url: str, customer_ids: list[int], product_ids: list[int], orders: int, start_at: float
-) -> list[float]:
+class Job(NamedTuple):
+    """One worker process's share of the run."""
+
+    url: str
+    customer_ids: list[int]
+    product_ids: list[int]
+    orders: int
+    start_at: float
+    gap_s: float
+
+
+async def serve(job: Job) -> list[float]:
     """One process's share of the customers: warm up, wait for the common start, shop."""
+    url, customer_ids, product_ids, orders, start_at, gap_s = job
     engine = create_engine(url, pool_size=max(2, len(customer_ids) // 2))
     db = Database(engine, Settings(database_url=url), SystemClock())
     await asyncio.gather(*(shopper(db, c, product_ids, 2, []) for c in customer_ids))
     await asyncio.sleep(max(0.0, start_at - time.time()))
     latencies: list[float] = []
-    await asyncio.gather(*(shopper(db, c, product_ids, orders, latencies) for c in customer_ids))
+    await asyncio.gather(
+        *(shopper(db, c, product_ids, orders, latencies, gap_s=gap_s) for c in customer_ids)
+    )
     await db.dispose()
     return latencies
 
 
-def worker(args: tuple[str, list[int], list[int], int, float]) -> tuple[list[float], float]:
+def worker(job: Job) -> tuple[list[float], float]:
     """Entry point of one worker process (a bot process behind the load balancer)."""
-    latencies = asyncio.run(serve(*args))
+    latencies = asyncio.run(serve(job))
     return latencies, time.time()
 
 
@@ -139,14 +167,17 @@ async def count_orders(url: str) -> tuple[int, str]:
     return int(placed or 0), str(version)
 
 
-async def run(server_url: str, total_orders: int, customers: int, processes: int) -> None:
+async def run(
+    server_url: str, total_orders: int, customers: int, processes: int, rate: float
+) -> None:
     """Seed a scratch database, then let ``processes`` workers share the customers."""
+    gap_s = customers / rate if rate else 0.0
     async with scratch_postgres(server_url) as url:
         customer_ids, product_ids = await prepare(url, customers)
         per_customer = max(1, total_orders // customers)
         start_at = time.time() + 2 + customers * 0.05
         shares = [customer_ids[n::processes] for n in range(processes)]
-        jobs = [(url, share, product_ids, per_customer, start_at) for share in shares]
+        jobs = [Job(url, share, product_ids, per_customer, start_at, gap_s) for share in shares]
         loop = asyncio.get_running_loop()
         with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
             results = await asyncio.gather(
@@ -156,8 +187,10 @@ async def run(server_url: str, total_orders: int, customers: int, processes: int
         elapsed = max(finished for _, finished in results) - start_at
         placed, version = await count_orders(url)
     print(f"machine: {machine()} | PostgreSQL {version}")
+    load = f"offered {rate:.0f} orders/s" if rate else "back to back"
     print(
-        f"checkout, {processes} process(es): {len(latencies)} orders by {customers} concurrent "
+        f"checkout, {processes} process(es), {load}: {len(latencies)} orders by {customers} "
+        "concurrent "
         f"customers in {elapsed:.2f} s = {len(latencies) / elapsed:.0f} orders/s; "
         f"{summary(latencies)}"
     )
@@ -170,6 +203,12 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=3000)
     parser.add_argument("--customers", type=int, default=50)
     parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="orders/s offered by all customers together (0: back to back)",
+    )
+    parser.add_argument(
         "--processes",
         type=int,
         default=1,
@@ -181,7 +220,7 @@ def main() -> None:
         help="PostgreSQL URL whose server hosts the scratch database",
     )
     args = parser.parse_args()
-    asyncio.run(run(args.server, args.orders, args.customers, args.processes))
+    asyncio.run(run(args.server, args.orders, args.customers, args.processes, args.rate))
 
 
 if __name__ == "__main__":

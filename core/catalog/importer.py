@@ -15,6 +15,7 @@ from core.models import Category, Product
 from core.uow import UnitOfWork
 
 _IN_CHUNK = 500
+_FLUSH_EVERY = 1000
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ async def import_catalog(uow: UnitOfWork, data: bytes, *, progress: bool = False
         file=sys.stderr,
         disable=not progress or not sys.stderr.isatty(),
     )
-    for row in bar:
+    for done, row in enumerate(bar, start=1):
         product = existing.get(row.sku)
         if product is None:
             product = Product(sku=row.sku, active=True)
@@ -86,5 +87,7 @@ async def import_catalog(uow: UnitOfWork, data: bytes, *, progress: bool = False
             created += 1
         _apply(product, row, codes[row.category])
         product.updated_at = now
+        if done % _FLUSH_EVERY == 0:
+            await uow.session.flush()  # so the bar tracks the database work too
     await uow.session.flush()
     return ImportReport(created=created, updated=len(parsed.rows) - created, errors=())

@@ -73,28 +73,38 @@ class _Matcher:
             return self.contains(Product.name_zh, token)
         return or_(self.folded(Product.name_zh, pattern), self.folded(Product.name_en, pattern))
 
+    def same(self, expression: ColumnElement[str], text: str) -> ColumnElement[bool]:
+        """``expression`` equals ``text`` ignoring ASCII case."""
+        if self.sqlite:
+            return expression.like(_escape(text), escape="/")
+        return func.lower(expression.collate("C")) == text
+
+    def equals(self, column: ColumnElement[str], text: str) -> ColumnElement[bool]:
+        """Whole-name match; the cheap length test spares most rows the case fold."""
+        return and_(func.length(column) == len(text), self.same(column, text))
+
+    def starts(self, column: ColumnElement[str], text: str) -> ColumnElement[bool]:
+        """Prefix match that folds only the first ``len(text)`` characters of each row."""
+        return self.same(func.substr(column, 1, len(text)), text)
+
     def rank(self, text: str) -> ColumnElement[int]:
-        """0 for an exact name or key, 1 for one that starts with the query, else 2."""
+        """0 for an exact name or key, 1 for one that starts with the query, else 2.
+
+        Runs on every matching row (thousands for a one-letter query), so it stays cheap.
+        """
         compact = text.replace(" ", "")
-        exact, prefix = _escape(text), f"{_escape(text)}%"
         if _LATIN.match(compact):
             keys = (Product.search_pinyin, Product.search_initials)
-            return case(
-                (or_(*(key == compact for key in keys), self.folded(Product.name_en, exact)), 0),
-                (
-                    or_(
-                        *(self.like(key, f"{_escape(compact)}%") for key in keys),
-                        self.folded(Product.name_en, prefix),
-                    ),
-                    1,
-                ),
-                else_=2,
-            )
-        return case(
-            (or_(self.folded(Product.name_zh, exact), self.folded(Product.name_en, exact)), 0),
-            (or_(self.folded(Product.name_zh, prefix), self.folded(Product.name_en, prefix)), 1),
-            else_=2,
-        )
+            exact = [*(key == compact for key in keys), self.equals(Product.name_en, text)]
+            prefix = [
+                *(func.substr(key, 1, len(compact)) == compact for key in keys),
+                self.starts(Product.name_en, text),
+            ]
+        else:
+            names = (Product.name_zh, Product.name_en)
+            exact = [self.equals(name, text) for name in names]
+            prefix = [self.starts(name, text) for name in names]
+        return case((or_(*exact), 0), (or_(*prefix), 1), else_=2)
 
 
 async def search_products(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, UTCDateTime
@@ -29,6 +29,16 @@ class CratePickup(Base):
     """An evening the customer (or the partner, for overdue crates) booked for a pickup."""
 
     __tablename__ = "crate_pickups"
+    __table_args__ = (
+        Index(
+            "uq_crate_pickups_one_scheduled_per_day",
+            "customer_id",
+            "pickup_date",
+            unique=True,
+            postgresql_where=text("status = 'scheduled'"),
+            sqlite_where=text("status = 'scheduled'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)

@@ -9,15 +9,16 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import case, delete, insert, select, update
+from sqlalchemy import Integer, Update, bindparam, case, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core.clock import local_now
 from core.errors import CustomerNotBound, InvalidInput, OutOfStock
 from core.models import Customer, GiftRule, Order, OrderLine, Partner, Product, Unit
 from core.orders.delivery_date import delivery_slot
-from core.orders.pricing_context import PricedCart, price_items
+from core.orders.pricing_context import MAX_LINES, PricedCart, price_items
 from core.orders.status import Status
 from core.pricing.types import QuoteLine
 from core.promotions import redeem
@@ -26,6 +27,42 @@ from core.uow import Database, UnitOfWork
 MAX_KEY_LENGTH = 64
 ATTEMPTS = 4
 RETRYABLE = {"40P01", "40001"}  # PostgreSQL deadlock detected, serialization failure
+
+# Statements are built once: on the checkout path, building them cost more CPU than
+# PostgreSQL spent running them (see bench/README.md).
+# Lock the customer and look for an order with this key in one round trip.
+_LOCK_CUSTOMER = (
+    select(Customer, Order.id)
+    .outerjoin(
+        Order,
+        (Order.customer_id == Customer.id) & (Order.idempotency_key == bindparam("key")),
+    )
+    .where(Customer.id == bindparam("customer_id"))
+    .with_for_update(of=Customer)
+)
+_UNIT_AND_PARTNER = (
+    select(Unit, Partner.id)
+    .outerjoin(Partner, (Partner.unit_id == Unit.id) & Partner.active.is_(True))
+    .where(Unit.id == bindparam("unit_id"))
+)
+_INSERT_ORDER = insert(Order.__table__).returning(*Order.__table__.c)
+_INSERT_LINE = insert(OrderLine.__table__)
+
+
+@lru_cache(maxsize=MAX_LINES)
+def _stock_update(lines: int) -> Update:
+    """One conditional UPDATE for ``lines`` products: it matches only rows with enough stock."""
+    ids = [bindparam(f"p{n}") for n in range(lines)]
+    amount = case(
+        *((Product.id == ids[n], bindparam(f"q{n}", type_=Integer)) for n in range(lines))
+    )
+    return (
+        update(Product)
+        .where(Product.id.in_(ids), Product.stock >= amount)
+        .values(stock=Product.stock - amount)
+        .returning(Product.id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @dataclass(frozen=True)
@@ -53,18 +90,18 @@ async def place_order(
         raise InvalidInput(field="idempotency_key", reason="1–64 characters")
     # The customer's row lock serialises their confirmations: a twin waits here, then
     # finds the order the first one committed.
-    customer = await uow.session.scalar(
-        select(Customer).where(Customer.id == customer_id).with_for_update()
-    )
-    if customer is None:
-        raise InvalidInput(field="customer", reason="unknown customer")
-    existing = await uow.session.scalar(
-        select(Order).where(
-            Order.customer_id == customer_id, Order.idempotency_key == idempotency_key
+    found = (
+        await uow.session.execute(
+            _LOCK_CUSTOMER, {"customer_id": customer_id, "key": idempotency_key}
         )
-    )
-    if existing is not None:
-        return Placed(existing, created=False)
+    ).first()
+    if found is None:
+        raise InvalidInput(field="customer", reason="unknown customer")
+    customer, earlier_order_id = found
+    if earlier_order_id is not None:
+        earlier = await uow.session.get(Order, earlier_order_id)
+        assert earlier is not None
+        return Placed(earlier, created=False)
     if customer.unit_id is None or customer.building_id is None or not customer.room:
         raise CustomerNotBound()
     priced = await price_items(uow, customer, items, promo_code=promo_code, strict=True)
@@ -117,15 +154,11 @@ def _sqlstate(exc: DBAPIError) -> str | None:
 
 async def _take_stock(uow: UnitOfWork, lines: Sequence[QuoteLine]) -> None:
     """Decrement every line's stock in one conditional UPDATE; never below zero."""
-    wanted = {line.product_id: line.quantity for line in lines}
-    amount = case(wanted, value=Product.id)
-    result = await uow.session.execute(
-        update(Product)
-        .where(Product.id.in_(sorted(wanted)), Product.stock >= amount)
-        .values(stock=Product.stock - amount)
-        .returning(Product.id)
-        .execution_options(synchronize_session=False)
-    )
+    ordered = sorted(lines, key=lambda line: line.product_id)
+    params: dict[str, int] = {}
+    for n, line in enumerate(ordered):
+        params[f"p{n}"], params[f"q{n}"] = line.product_id, line.quantity
+    result = await uow.session.execute(_stock_update(len(ordered)), params)
     taken = set(result.scalars())
     for line in lines:
         if line.product_id not in taken:
@@ -159,13 +192,7 @@ def _order_no(local_day: str) -> str:
 
 async def _write_order(uow: UnitOfWork, customer: Customer, priced: PricedCart, key: str) -> Order:
     """Insert the order and its line snapshots (gifts included; dropped later if gone)."""
-    row = (
-        await uow.session.execute(
-            select(Unit, Partner.id)
-            .outerjoin(Partner, (Partner.unit_id == Unit.id) & Partner.active.is_(True))
-            .where(Unit.id == customer.unit_id)
-        )
-    ).first()
+    row = (await uow.session.execute(_UNIT_AND_PARTNER, {"unit_id": customer.unit_id})).first()
     if row is None:
         raise CustomerNotBound()
     unit, partner_id = row
@@ -179,7 +206,7 @@ async def _write_order(uow: UnitOfWork, customer: Customer, priced: PricedCart, 
         window_end=unit.window_end,
     )
     quote = priced.quote
-    order = Order(
+    values: dict[str, object] = dict(
         order_no=_order_no(local_now(uow.clock, settings.tz).strftime("%y%m%d")),
         customer_id=customer.id,
         unit_id=unit.id,
@@ -201,12 +228,12 @@ async def _write_order(uow: UnitOfWork, customer: Customer, priced: PricedCart, 
         promotion_id=priced.promotion.id if priced.promotion else None,
         placed_at=now,
     )
-    uow.session.add(order)
-    await uow.session.flush()
+    row = (await uow.session.execute(_INSERT_ORDER, values)).one()
+    order = Order(**row._asdict())  # a detached snapshot for the caller; nothing re-reads it
     products = await _with_gift_products(uow, priced.products, quote.gift_lines)
     await uow.session.execute(
-        insert(OrderLine),
-        [_line_snapshot(order.id, line, products[line.product_id]) for line in quote.lines],
+        _INSERT_LINE,
+        [_line_snapshot(row.id, line, products[line.product_id]) for line in quote.lines],
     )
     return order
 

@@ -45,9 +45,13 @@ async def move(uow: UnitOfWork, order: Order, requested: Status) -> bool:
 
 
 async def advance(uow: UnitOfWork, order_id: int, requested: Status) -> bool:
-    """Partner/HQ moves along placed → picked → out_for_delivery → delivered."""
-    if requested in (Status.CANCELLED, Status.REFUNDED):
-        raise InvalidInput(field="status", reason="use cancel or refund")
+    """Partner/HQ moves along placed → picked → out_for_delivery.
+
+    Delivering goes through ``core.crates.deliver`` (it issues the crates); cancelling and
+    refunding have their own functions (they give things back).
+    """
+    if requested in (Status.DELIVERED, Status.CANCELLED, Status.REFUNDED):
+        raise InvalidInput(field="status", reason="use deliver, cancel or refund")
     order = await lock_order(uow, order_id)
     return await move(uow, order, requested)
 
@@ -75,9 +79,13 @@ async def cancel_by_hq(uow: UnitOfWork, *, order_id: int, reason: str) -> bool:
 
 async def refund(uow: UnitOfWork, *, order_id: int, reason: str) -> bool:
     """A delivered order is refunded; goods are not restocked (they were handed over)."""
+    why = _reason(reason)
     order = await lock_order(uow, order_id)
-    order.cancel_reason = _reason(reason)
-    return await move(uow, order, Status.REFUNDED)
+    if not await move(uow, order, Status.REFUNDED):
+        return False  # a retried refund keeps the first reason
+    order.cancel_reason = why
+    await uow.session.flush()
+    return True
 
 
 async def record_payment(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from core.catalog.gifts import gift_offers_for
 from core.clock import local_now
@@ -19,6 +19,16 @@ from core.uow import UnitOfWork
 
 MAX_QUANTITY = 99
 MAX_LINES = 60
+
+# Built once: every cart view and checkout runs it, and building costs more than running.
+_PRODUCTS_WITH_DEALS = (
+    select(Product, DealEntry.deal_price_fen)
+    .outerjoin(
+        DealEntry,
+        (DealEntry.product_id == Product.id) & (DealEntry.deal_date == bindparam("today")),
+    )
+    .where(Product.id.in_(bindparam("ids", expanding=True)))
+)
 
 
 @dataclass(frozen=True)
@@ -67,13 +77,7 @@ async def price_items(
         raise EmptyCart()
     ids = [product_id for product_id, _ in merged]
     today = local_now(uow.clock, uow.settings.tz).date()
-    rows = await uow.session.execute(
-        select(Product, DealEntry.deal_price_fen)
-        .outerjoin(
-            DealEntry, (DealEntry.product_id == Product.id) & (DealEntry.deal_date == today)
-        )
-        .where(Product.id.in_(ids))
-    )
+    rows = await uow.session.execute(_PRODUCTS_WITH_DEALS, {"ids": ids, "today": today})
     products: dict[int, Product] = {}
     deals: dict[int, int] = {}
     for product, deal_price in rows.all():

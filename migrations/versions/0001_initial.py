@@ -295,6 +295,14 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_crate_pickups_pickup_date"), "crate_pickups", ["pickup_date"], unique=False
     )
+    op.create_index(
+        "uq_crate_pickups_one_scheduled_per_day",
+        "crate_pickups",
+        ["customer_id", "pickup_date"],
+        unique=True,
+        postgresql_where=sa.text("status = 'scheduled'"),
+        sqlite_where=sa.text("status = 'scheduled'"),
+    )
     op.create_table(
         "message_opt_outs",
         sa.Column("customer_id", sa.Integer(), nullable=False),
