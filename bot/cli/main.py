@@ -7,6 +7,7 @@ import click
 from bot.cli.catalog import import_catalog_command
 from bot.cli.db import db
 from bot.cli.demo import demo_command
+from bot.cli.run import run_command
 from bot.cli.units import partner_group, unit_group
 
 
@@ -20,3 +21,4 @@ cli.add_command(import_catalog_command)
 cli.add_command(demo_command)
 cli.add_command(unit_group)
 cli.add_command(partner_group)
+cli.add_command(run_command)
