@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -20,6 +21,8 @@ class Database:
         self.clock: Clock = clock or SystemClock()
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
         self.is_sqlite = is_sqlite(str(engine.url))
+        # Per-process caches that services rebuild on demand (e.g. the search index).
+        self.caches: dict[str, Any] = {}
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work; enter it with ``async with``."""

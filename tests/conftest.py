@@ -38,7 +38,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             items[:] = [item for item in items if not item.get_closest_marker("postgres")]
 
 
-def shanghai(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> dt.datetime:
+def shanghai(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> dt.datetime:
     """An aware Asia/Shanghai datetime, for readable tests."""
     return dt.datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
 

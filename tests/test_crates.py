@@ -113,9 +113,7 @@ async def test_an_order_not_yet_out_for_delivery_cannot_be_delivered(db, shop):
     assert await _read(db, balance, customer.id) == 0
 
 
-async def test_the_partner_may_count_crates_and_take_back_last_weeks_at_the_door(
-    db, clock, shop
-):
+async def test_the_partner_may_count_crates_and_take_back_last_weeks_at_the_door(db, clock, shop):
     _, customer, cola = shop
     await _delivered(db, clock, customer, cola, 20)
     assert await _read(db, balance, customer.id) == 2
@@ -126,9 +124,7 @@ async def test_the_partner_may_count_crates_and_take_back_last_weeks_at_the_door
     assert await _read(db, balance, customer.id) == 1
 
 
-async def test_returning_more_crates_than_held_at_the_door_refuses_the_delivery(
-    db, clock, shop
-):
+async def test_returning_more_crates_than_held_at_the_door_refuses_the_delivery(db, clock, shop):
     _, customer, cola = shop
     order = (await place(db, customer, [(cola, 2)])).order
     await send_out(db, order.id)
@@ -198,9 +194,7 @@ async def test_a_pickup_tonight_after_the_window_has_closed_is_refused(db, clock
     with pytest.raises(CrateError) as refused:
         await _run(db, schedule_pickup, customer_id=customer.id, day=MONDAY)
     assert refused.value.reason == "window_closed"
-    tomorrow = await _run(
-        db, schedule_pickup, customer_id=customer.id, day=dt.date(2026, 11, 24)
-    )
+    tomorrow = await _run(db, schedule_pickup, customer_id=customer.id, day=dt.date(2026, 11, 24))
     assert tomorrow.pickup_date == dt.date(2026, 11, 24)
 
 
@@ -246,9 +240,7 @@ async def test_a_pickup_requested_by_a_stranger_role_is_invalid(db, clock, shop)
     _, customer, cola = shop
     await _delivered(db, clock, customer, cola, 3)
     with pytest.raises(InvalidInput):
-        await _run(
-            db, schedule_pickup, customer_id=customer.id, day=MONDAY, requested_by="hq"
-        )
+        await _run(db, schedule_pickup, customer_id=customer.id, day=MONDAY, requested_by="hq")
 
 
 async def test_a_customer_cancels_their_own_pickup_but_not_anothers(db, clock, shop):

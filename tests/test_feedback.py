@@ -145,9 +145,7 @@ async def test_the_partner_reads_the_units_feedback_newest_first(db, clock, deli
 
     async with db.uow() as uow:
         everything = await feedback_for_unit(uow, setup.unit.id, since=dt.date(2026, 11, 24))
-        tonight = await feedback_for_unit(
-            uow, setup.unit.id, since=shanghai(2026, 11, 24, 20)
-        )
+        tonight = await feedback_for_unit(uow, setup.unit.id, since=shanghai(2026, 11, 24, 20))
 
     assert [(f.order_no, f.rating, f.comment) for f in everything] == [
         (second.order_no, 5, None),

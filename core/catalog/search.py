@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import select
 
 from core.catalog.pinyin import normalise_query, search_keys
+from core.catalog.search_index import SearchIndex, find
 from core.errors import NotFound
 from core.models import Category, Product
 from core.uow import UnitOfWork
@@ -26,87 +27,6 @@ def index_product(product: Product) -> None:
     product.search_initials = initials[:_INITIALS_MAX]
 
 
-def _escape(text: str) -> str:
-    """Make ``%``, ``_`` and the escape character itself match literally in LIKE."""
-    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
-
-
-class _Matcher:
-    """Substring conditions tuned per dialect, because a 20,000-row scan runs them per row.
-
-    SQLite's LIKE already ignores ASCII case, so no lower() per row; on PostgreSQL,
-    lower() under the "C" collation is the cheap ASCII-only fold. Chinese words need no
-    case folding at all, so they use the plain substring function (no LIKE escaping).
-    """
-
-    def __init__(self, sqlite: bool) -> None:
-        self.sqlite = sqlite
-
-    def like(self, column: ColumnElement[str], pattern: str) -> ColumnElement[bool]:
-        """Case-sensitive where it can be: pinyin keys and queries are already lowercase."""
-        return column.like(pattern, escape="/")
-
-    def folded(self, column: ColumnElement[str], pattern: str) -> ColumnElement[bool]:
-        """ASCII-case-insensitive LIKE, for names typed with capitals."""
-        if self.sqlite:
-            return column.like(pattern, escape="/")
-        return func.lower(column.collate("C")).like(pattern, escape="/")
-
-    def contains(self, column: ColumnElement[str], text: str) -> ColumnElement[bool]:
-        """Exact substring test, faster than LIKE on multi-byte text."""
-        position = func.instr if self.sqlite else func.strpos
-        return position(column, text) > 0
-
-    def token(self, token: str) -> ColumnElement[bool]:
-        """One typed word: pinyin/initials/English for latin words, the Chinese name otherwise.
-
-        Latin runs of the Chinese name ("500ml") are inside the pinyin key, lowercased.
-        """
-        pattern = f"%{_escape(token)}%"
-        if _LATIN.match(token):
-            return or_(
-                self.like(Product.search_pinyin, pattern),
-                self.like(Product.search_initials, pattern),
-                self.folded(Product.name_en, pattern),
-            )
-        if _HAS_ASCII_LETTER.search(token) is None:
-            return self.contains(Product.name_zh, token)
-        return or_(self.folded(Product.name_zh, pattern), self.folded(Product.name_en, pattern))
-
-    def same(self, expression: ColumnElement[str], text: str) -> ColumnElement[bool]:
-        """``expression`` equals ``text`` ignoring ASCII case."""
-        if self.sqlite:
-            return expression.like(_escape(text), escape="/")
-        return func.lower(expression.collate("C")) == text
-
-    def equals(self, column: ColumnElement[str], text: str) -> ColumnElement[bool]:
-        """Whole-name match; the cheap length test spares most rows the case fold."""
-        return and_(func.length(column) == len(text), self.same(column, text))
-
-    def starts(self, column: ColumnElement[str], text: str) -> ColumnElement[bool]:
-        """Prefix match that folds only the first ``len(text)`` characters of each row."""
-        return self.same(func.substr(column, 1, len(text)), text)
-
-    def rank(self, text: str) -> ColumnElement[int]:
-        """0 for an exact name or key, 1 for one that starts with the query, else 2.
-
-        Runs on every matching row (thousands for a one-letter query), so it stays cheap.
-        """
-        compact = text.replace(" ", "")
-        if _LATIN.match(compact):
-            keys = (Product.search_pinyin, Product.search_initials)
-            exact = [*(key == compact for key in keys), self.equals(Product.name_en, text)]
-            prefix = [
-                *(func.substr(key, 1, len(compact)) == compact for key in keys),
-                self.starts(Product.name_en, text),
-            ]
-        else:
-            names = (Product.name_zh, Product.name_en)
-            exact = [self.equals(name, text) for name in names]
-            prefix = [self.starts(name, text) for name in names]
-        return case((or_(*exact), 0), (or_(*prefix), 1), else_=2)
-
-
 async def search_products(
     uow: UnitOfWork, query: str, *, limit: int = 20, offset: int = 0
 ) -> list[Product]:
@@ -115,18 +35,16 @@ async def search_products(
     Empty or over-long queries find nothing rather than the whole catalog.
     """
     text = normalise_query(query)
-    if not text or len(text) > MAX_QUERY_CHARS:
+    if not text or len(text) > MAX_QUERY_CHARS or limit <= 0:
         return []
     tokens = text.split(" ")[:MAX_TOKENS]
-    matcher = _Matcher(uow.db.is_sqlite)
-    statement = (
-        select(Product)
-        .where(Product.active.is_(True), and_(*(matcher.token(token) for token in tokens)))
-        .order_by(matcher.rank(text), func.length(Product.name_zh), Product.id)
-        .limit(max(0, limit))
-        .offset(max(0, offset))
-    )
-    return list(await uow.session.scalars(statement))
+    index = uow.db.caches.setdefault("search_index", SearchIndex())
+    ids = find(await index.entries(uow), text, tokens, limit, max(0, offset))
+    if not ids:
+        return []
+    rows = await uow.session.scalars(select(Product).where(Product.id.in_(ids)))
+    by_id = {product.id: product for product in rows if product.active}
+    return [by_id[product_id] for product_id in ids if product_id in by_id]
 
 
 async def products_in_category(

@@ -57,7 +57,7 @@ class Product(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     search_pinyin: Mapped[str] = mapped_column(String(400), default="")
     search_initials: Mapped[str] = mapped_column(String(200), default="")
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
 
     category: Mapped[Category] = relationship(lazy="raise")
 

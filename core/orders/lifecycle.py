@@ -22,9 +22,10 @@ MAX_REASON = 200
 async def lock_order(uow: UnitOfWork, order_id: int) -> Order:
     """Load and row-lock an order so two processes cannot move it at once."""
     order = await uow.session.scalar(
-        select(Order).where(Order.id == order_id).with_for_update().execution_options(
-            populate_existing=True
-        )
+        select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if order is None:
         raise NotFound(what="order", key=order_id)

@@ -110,6 +110,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("sku", name=op.f("uq_products_sku")),
     )
     op.create_index(op.f("ix_products_category_id"), "products", ["category_id"], unique=False)
+    op.create_index(op.f("ix_products_updated_at"), "products", ["updated_at"], unique=False)
     op.create_table(
         "customers",
         sa.Column("id", sa.Integer(), nullable=False),
