@@ -92,17 +92,17 @@ async def shopper(
     """One customer confirming ``orders`` orders.
 
     ``gap_s`` = 0: back to back (closed loop, measures the ceiling). Otherwise orders are
-    due at random (exponential) gaps of mean ``gap_s`` and latency counts from when an
-    order was due, so a backlog shows up in the figures instead of hiding.
+    due every ``gap_s`` on average (jittered ±50%, random phase) and latency counts from
+    when an order was due, so a backlog shows up in the figures instead of hiding.
     """
     rng = random.Random(customer_id)
-    due = time.perf_counter()
+    due = time.perf_counter() + rng.uniform(0, gap_s)
     for _ in range(orders):
         lines = {rng.choice(product_ids[:POPULAR]): 1}
         for _extra in range(rng.randint(0, 4)):
             lines[rng.choice(product_ids)] = rng.randint(1, 3)
         if gap_s:
-            due += rng.expovariate(1 / gap_s)
+            due += gap_s * rng.uniform(0.5, 1.5)
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
         started = due if gap_s else time.perf_counter()
         await checkout(
@@ -128,7 +128,7 @@ class Job(NamedTuple):
 async def serve(job: Job) -> list[float]:
     """One process's share of the customers: warm up, wait for the common start, shop."""
     url, customer_ids, product_ids, orders, start_at, gap_s = job
-    engine = create_engine(url, pool_size=max(2, len(customer_ids) // 2))
+    engine = create_engine(url, pool_size=max(2, len(customer_ids)))
     db = Database(engine, Settings(database_url=url), SystemClock())
     await asyncio.gather(*(shopper(db, c, product_ids, 2, []) for c in customer_ids))
     await asyncio.sleep(max(0.0, start_at - time.time()))
@@ -187,13 +187,19 @@ async def run(
         elapsed = max(finished for _, finished in results) - start_at
         placed, version = await count_orders(url)
     print(f"machine: {machine()} | PostgreSQL {version}")
-    load = f"offered {rate:.0f} orders/s" if rate else "back to back"
-    print(
-        f"checkout, {processes} process(es), {load}: {len(latencies)} orders by {customers} "
-        "concurrent "
-        f"customers in {elapsed:.2f} s = {len(latencies) / elapsed:.0f} orders/s; "
-        f"{summary(latencies)}"
-    )
+    if rate:
+        print(
+            f"checkout, {processes} process(es), {len(latencies)} orders offered at {rate:.0f}/s "
+            f"by {customers} customers (last one due after about {per_customer * gap_s:.0f} s, "
+            f"all done {elapsed:.1f} s after the start); latency from each order's due time: "
+            f"{summary(latencies)}"
+        )
+    else:
+        print(
+            f"checkout, {processes} process(es), back to back: {len(latencies)} orders by "
+            f"{customers} concurrent customers in {elapsed:.2f} s = "
+            f"{len(latencies) / elapsed:.0f} orders/s; {summary(latencies)}"
+        )
     print(f"orders in database: {placed} (incl. {customers * 2} warm-up)")
 
 
