@@ -2,6 +2,7 @@
 
 from core.models.base import Base, UTCDateTime
 from core.models.catalog import Category, DealEntry, GiftRule, Product
+from core.models.chat import AppSecret, AssistToken, ChatState, ProcessedUpdate, RelayLink
 from core.models.crates import CrateMovement, CratePickup
 from core.models.customers import CartLine, CartPromo, ChannelIdentity, Customer, MessageOptOut
 from core.models.feedback import Feedback
@@ -10,12 +11,15 @@ from core.models.promotions import Promotion, Redemption
 from core.models.units import Building, Partner, Unit
 
 __all__ = [
+    "AppSecret",
+    "AssistToken",
     "Base",
     "Building",
     "CartLine",
     "CartPromo",
     "Category",
     "ChannelIdentity",
+    "ChatState",
     "CrateMovement",
     "CratePickup",
     "Customer",
@@ -26,9 +30,11 @@ __all__ = [
     "Order",
     "OrderLine",
     "Partner",
+    "ProcessedUpdate",
     "Product",
     "Promotion",
     "Redemption",
+    "RelayLink",
     "UTCDateTime",
     "Unit",
 ]

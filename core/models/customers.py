@@ -22,6 +22,7 @@ class Customer(Base):
     phone: Mapped[str | None] = mapped_column(String(20), default=None)
     display_name: Mapped[str | None] = mapped_column(String(80), default=None)
     locale: Mapped[str] = mapped_column(String(8), default="zh_CN")
+    guided: Mapped[bool] = mapped_column(Boolean, default=False)
     has_elderly: Mapped[bool] = mapped_column(Boolean, default=False)
     has_children: Mapped[bool] = mapped_column(Boolean, default=False)
     has_pregnant: Mapped[bool] = mapped_column(Boolean, default=False)
