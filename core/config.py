@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     window_end: dt.time = dt.time(21, 0)
     crate_overdue_days: int = Field(default=14, ge=1)
     items_per_crate: int = Field(default=12, ge=1)
+    telegram_token: str | None = Field(default=None, repr=False)  # a secret: kept out of logs
+    telegram_api_url: str | None = None
 
     @field_validator(
         "shipping_fee_fen",
@@ -71,6 +73,17 @@ class Settings(BaseSettings):
         """Only locales with compiled catalogs can be a default."""
         if value not in SUPPORTED_LOCALES:
             raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        """A self-hosted Bot API server is reached over http(s); unset or blank means Telegram's."""
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError(f"must be an http:// or https:// URL, not {value!r}")
         return value
 
     @field_validator("database_url")
@@ -108,6 +121,25 @@ def normalise_database_url(url: str) -> str:
     if url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
         return url
     raise ValueError("must be a postgresql:// or sqlite:// URL")
+
+
+TELEGRAM_TOKEN_FORMAT = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
+
+
+def require_telegram_token(settings: Settings) -> str:
+    """The bot token, checked only where it is needed (``linli bot``), else ConfigError."""
+    token = (settings.telegram_token or "").strip()
+    if not token:
+        raise ConfigError(
+            "LINLI_TELEGRAM_TOKEN is not set: put the token @BotFather gave you "
+            "(like 123456789:AAE...) in LINLI_TELEGRAM_TOKEN"
+        )
+    if not TELEGRAM_TOKEN_FORMAT.fullmatch(token):
+        raise ConfigError(
+            "LINLI_TELEGRAM_TOKEN does not look like a bot token: expected digits, a colon "
+            "and at least 30 letters, digits, '_' or '-' (like 123456789:AAE...)"
+        )
+    return token
 
 
 def load_settings() -> Settings:

@@ -6,6 +6,7 @@ import itertools
 import uuid
 from dataclasses import dataclass
 
+from core.catalog.search import index_product
 from core.customers import bind_to_unit, customer_for_identity, set_address, set_phone
 from core.models import Category, Customer, GiftRule, Partner, Product, Promotion, Unit
 from core.orders.checkout import Placed, checkout
@@ -88,6 +89,7 @@ async def make_product(
             care_note_en="care" if care_note_zh else None,
             updated_at=uow.clock.now(),
         )
+        index_product(product)
         uow.session.add(product)
         await uow.commit()
     return product

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from bot.cli.bot import bot_command
 from bot.cli.catalog import import_catalog_command
 from bot.cli.db import db
 from bot.cli.demo import demo_command
@@ -22,3 +23,4 @@ cli.add_command(demo_command)
 cli.add_command(unit_group)
 cli.add_command(partner_group)
 cli.add_command(run_command)
+cli.add_command(bot_command)

@@ -1,3 +1,21 @@
 """Import every flow module so their steps are registered with the router."""
 
-from bot.flows import menu  # noqa: F401
+from bot.flows import (
+    browse,  # noqa: F401
+    cart,  # noqa: F401
+    checkout,  # noqa: F401
+    checkout_address,  # noqa: F401
+    crates,  # noqa: F401
+    deals,  # noqa: F401
+    feedback,  # noqa: F401
+    guided,  # noqa: F401
+    household,  # noqa: F401
+    menu,  # noqa: F401
+    onboarding,  # noqa: F401
+    orders,  # noqa: F401
+    partner_relay,  # noqa: F401
+    product_card,  # noqa: F401
+    quantity,  # noqa: F401
+    search,  # noqa: F401
+    settings,  # noqa: F401
+)

@@ -76,7 +76,7 @@ def unpack(key: bytes, chat_id: str, data: str) -> object:
     if not isinstance(data, str) or len(data.encode()) > MAX_BYTES or data.count("|") != 1:
         raise StaleButton()
     body, signature = data.split("|")
-    if not hmac.compare_digest(signature, _sign(key, chat_id, body)):
+    if not hmac.compare_digest(signature.encode(), _sign(key, chat_id, body).encode()):
         raise StaleButton()
     code, *raw = body.split(":")
     cls = _REGISTRY.get(code)

@@ -89,7 +89,8 @@ async def help_command(ctx: Ctx) -> None:
 
 @on_button(Menu)
 async def open_section(ctx: Ctx, item: Menu) -> None:
-    """A main-menu button."""
+    """A main-menu button; it always leaves whatever step the chat was in."""
+    ctx.chat.go("idle")
     handler = _SECTIONS.get(item.section)
     if handler is None:
         await show_menu(ctx)

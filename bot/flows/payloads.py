@@ -64,7 +64,7 @@ class Category:
 @payload("p1")
 @dataclass(frozen=True)
 class ProductCard:
-    """A product's card; ``back`` says which list to return to (c<id>:<page>, d<page>, s)."""
+    """A product's card; ``back`` says which list to return to (c<id>.<page>, d<page>, s<page>)."""
 
     product_id: int
     back: str = ""

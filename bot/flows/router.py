@@ -133,6 +133,10 @@ def _locale_of(incoming: Incoming) -> str | None:
 
 async def _dispatch(ctx: Ctx) -> None:
     """Pick the handler for this event."""
+    from bot.flows.partner_relay import partner_message  # a flow module; it imports this one
+
+    if await partner_message(ctx):
+        return  # a partner answering a customer through the relay (or told how to)
     event = ctx.event
     if isinstance(event, Command):
         handler = _COMMANDS.get(event.name.lower())

@@ -15,6 +15,7 @@ from typing import Any
 from babel.lists import format_list
 
 from bot.i18n import N_, Translator
+from core.assist import AssistLinkInvalid
 from core.errors import (
     CancelTooLate,
     CrateError,
@@ -321,6 +322,14 @@ def _customer_not_bound(data: Data, t: Translator) -> str:
     """Says why we ask."""
     return t.gettext(
         "Please choose your neighbourhood, building and room first, so we know where to deliver."
+    )
+
+
+@explains(AssistLinkInvalid)
+def _assist_link_invalid(data: Data, t: Translator) -> str:
+    """Used, expired or unknown all mean the same thing to the customer: ask for a new one."""
+    return t.gettext(
+        "This help link has expired or was already used. Please ask your partner for a new one."
     )
 
 

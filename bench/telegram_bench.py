@@ -1,0 +1,334 @@
+"""The Telegram storefront through the real python-telegram-bot stack, next to a bare echo bot.
+
+Run: .venv/bin/python -m bench.telegram_bench [--customers 100] [--rounds 1] [--rate 0]
+Target (issue 3): the storefront sustains >= 50% of the echo bot's updates/s and its p99
+stays under 50 ms.
+
+Both bots are real ``telegram.ext.Application`` objects on a recording ``BaseRequest``
+(tests/telegram/fake_bot_api.py: no network, every Bot API call answered at once) and
+every update goes through ``Application.process_update``. The storefront runs on a
+SQLite database seeded with the demo city (``core.demo.loader.load_demo``); 100 bound
+customers shop at once, each a scripted mix of browsing aisles, the deals zone, search,
+the cart and checkout (``WORKLOAD``; add a step function there to extend it). The echo
+bot then replays exactly the same updates, customer by customer with the same
+concurrency, answering each with ``send_message`` of its text (and answering presses).
+
+``--rate 0`` (default): customers tap back to back, which measures the ceiling; latency
+is then mostly queueing behind the other 99 customers. ``--rate N``: all customers
+together offer N updates/s (each taps at jittered intervals) and latency counts from
+when a tap was due, the meaningful latency figure for people tapping at human speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import random
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from telegram import Update
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bench.common import machine, percentile
+from core.clock import FixedClock
+from core.config import Settings
+from core.customers import bind_to_unit, customer_for_identity, set_address, set_phone
+from core.db import create_engine
+from core.demo.loader import load_demo
+from core.models import Base, Building, Order, Partner, Unit
+from core.uow import Database
+from tests.telegram.fake_bot_api import (
+    TOKEN,
+    Person,
+    RecordingRequest,
+    chat,
+    message_update,
+    press_update,
+    telegram_app,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+SEARCHES = ("kl", "niunai", "dm", "可乐", "鸡蛋", "pg", "mian")
+PARTNER_TELEGRAM_IDS = 880_000  # demo partners get ids from here so order pings go out
+
+
+# --- the simulated customer -----------------------------------------------------------
+
+
+@dataclass
+class Shopper:
+    """One customer tapping through the storefront; records every update it sent."""
+
+    app: Application
+    who: Person
+    rng: random.Random
+    latencies: list[float]
+    gap_s: float = 0.0
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    misses: int = 0
+    _due: float = 0.0
+
+    async def text(self, text: str) -> None:
+        """Type a message."""
+        await self._deliver(message_update(self._request, self.who, text=text))
+
+    async def press(self, label_part: str) -> None:
+        """Tap the button on the newest screen whose label contains ``label_part``."""
+        await self.press_where(lambda label: label_part in label)
+
+    async def press_where(self, wanted: Callable[[str], bool]) -> None:
+        """Tap a random button on the newest screen whose label ``wanted`` accepts."""
+        screen = chat(self.app, self.who)
+        choices = (
+            [(label, data) for label, data in screen[-1].buttons if wanted(label)] if screen else []
+        )
+        if not choices:
+            self.misses += 1
+            return
+        _label, data = self.rng.choice(choices)
+        await self._deliver(press_update(self._request, self.who, data, screen[-1].message_id))
+
+    @property
+    def _request(self) -> RecordingRequest:
+        """The storefront's recording request."""
+        request = self.app.bot.request
+        assert isinstance(request, RecordingRequest)
+        return request
+
+    async def _deliver(self, raw: dict[str, Any]) -> None:
+        """Run one update, timing it from when it was due (open loop) or sent (closed)."""
+        self.sent.append(raw)
+        self._due = await wait_turn(self._due, self.gap_s, self.rng)
+        started = self._due if self.gap_s else time.perf_counter()
+        await self.app.process_update(Update.de_json(raw, self.app.bot))
+        self.latencies.append((time.perf_counter() - started) * 1000)
+
+
+async def wait_turn(due: float, gap_s: float, rng: random.Random) -> float:
+    """Sleep until the next tap is due (open loop); the due time of this tap."""
+    if not gap_s:
+        return 0.0
+    due = (due or time.perf_counter() + rng.uniform(0, gap_s)) + gap_s * rng.uniform(0.5, 1.5)
+    await asyncio.sleep(max(0.0, due - time.perf_counter()))
+    return due
+
+
+def is_product(label: str) -> bool:
+    """A product button in a list (name · price)."""
+    return "¥" in label and "·" in label and not label.startswith(("✅", "🧺"))
+
+
+def is_aisle(label: str) -> bool:
+    """An aisle button on the shop screen."""
+    return not label.startswith(("🧺", "🏠", "⬅", "🔍"))
+
+
+# --- the workload: one session per customer per round ---------------------------------
+
+
+async def browse(s: Shopper) -> None:
+    """Aisle → product → add two → back → another product → add one."""
+    await s.text("/menu")
+    await s.press("Shop")
+    await s.press_where(is_aisle)
+    await s.press_where(is_product)
+    await s.press("+")
+    await s.press("+")
+    await s.press("Back to list")
+    await s.press_where(is_product)
+    await s.press("+")
+
+
+async def deals(s: Shopper) -> None:
+    """Today's deals → a deal → add it."""
+    await s.text("/menu")
+    await s.press("Deals")
+    await s.press_where(is_product)
+    await s.press("+")
+
+
+async def search(s: Shopper) -> None:
+    """Search by pinyin initials or Chinese → a result → add it."""
+    await s.text("/menu")
+    await s.press("Search")
+    await s.text(s.rng.choice(SEARCHES))
+    await s.press_where(is_product)
+    await s.press("+")
+
+
+async def checkout(s: Shopper) -> None:
+    """Cart → checkout → address is right → confirm (the partner gets a ping)."""
+    await s.text("/menu")
+    await s.press("Cart")
+    await s.press("Checkout")
+    await s.press("Correct")
+    await s.press("Confirm order")
+
+
+WORKLOAD: tuple[Callable[[Shopper], Awaitable[None]], ...] = (browse, deals, search, checkout)
+
+
+async def session(s: Shopper, rounds: int) -> None:
+    """One customer's visits."""
+    for _ in range(rounds):
+        for step in WORKLOAD:
+            await step(s)
+
+
+# --- the echo bot ---------------------------------------------------------------------
+
+
+async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bare minimum bot: say the text (or the pressed button's data) back."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+        await context.bot.send_message(update.effective_chat.id, query.data or "")  # type: ignore[union-attr]
+        return
+    message = update.effective_message
+    if message is not None:
+        await context.bot.send_message(message.chat_id, message.text or "…")
+
+
+async def replay(
+    app: Application, streams: list[list[dict[str, Any]]], gap_s: float
+) -> list[float]:
+    """Every customer's recorded updates through ``app``, customers concurrently."""
+    latencies: list[float] = []
+
+    async def one(stream: list[dict[str, Any]], seed: int) -> None:
+        rng, due = random.Random(seed), 0.0
+        for raw in stream:
+            due = await wait_turn(due, gap_s, rng)
+            started = due if gap_s else time.perf_counter()
+            await app.process_update(Update.de_json(raw, app.bot))
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    await asyncio.gather(*(one(stream, n) for n, stream in enumerate(streams)))
+    return latencies
+
+
+# --- set-up and report ----------------------------------------------------------------
+
+
+async def seeded_database(folder: Path, customers: int) -> tuple[Database, list[Person]]:
+    """The demo city on SQLite, partners reachable on Telegram, ``customers`` bound shoppers."""
+    url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    today = dt.datetime.now(SHANGHAI).date()
+    clock = FixedClock(dt.datetime.combine(today, dt.time(10, 0), tzinfo=SHANGHAI))
+    db = Database(engine, Settings(database_url=url), clock)
+    async with db.uow() as uow:
+        await load_demo(uow, today)
+        await uow.session.execute(
+            update(Partner).values(telegram_id=PARTNER_TELEGRAM_IDS + Partner.id)
+        )
+        units = list(await uow.session.scalars(select(Unit).order_by(Unit.id)))
+        people = []
+        for n in range(customers):
+            unit = units[n % len(units)]
+            who = Person(10_000 + n, f"Shopper {n}", language_code="en")  # labels to match
+            customer = await customer_for_identity(uow, "telegram", str(who.id), locale="en")
+            partner = await uow.session.scalar(select(Partner).where(Partner.unit_id == unit.id))
+            await bind_to_unit(uow, customer, unit_id=unit.id, partner=partner)
+            building = await uow.session.scalar(
+                select(Building.id).where(Building.unit_id == unit.id).limit(1)
+            )
+            await set_address(uow, customer, building_id=building, room=str(101 + n))
+            await set_phone(uow, customer, f"139{n:08d}")
+            people.append(who)
+        await uow.commit()
+    return db, people
+
+
+async def storefront_run(
+    db: Database, people: list[Person], rounds: int, gap_s: float
+) -> tuple[list[float], float, list[list[dict[str, Any]]], int]:
+    """All customers shop at once; latencies, elapsed seconds, their updates, misses."""
+    async with telegram_app(db) as app:
+        latencies: list[float] = []
+        shoppers = [
+            Shopper(app, who, random.Random(who.id), latencies, gap_s=gap_s) for who in people
+        ]
+        started = time.perf_counter()
+        await asyncio.gather(*(session(s, rounds) for s in shoppers))
+        elapsed = time.perf_counter() - started
+    return latencies, elapsed, [s.sent for s in shoppers], sum(s.misses for s in shoppers)
+
+
+async def echo_run(streams: list[list[dict[str, Any]]], gap_s: float) -> tuple[list[float], float]:
+    """The same updates through a bare echo Application on the same recording request."""
+    app = (
+        Application.builder()
+        .token(TOKEN)
+        .request(RecordingRequest())
+        .get_updates_request(RecordingRequest())
+        .build()
+    )
+    app.add_handler(TypeHandler(Update, echo))
+    async with app:
+        started = time.perf_counter()
+        latencies = await replay(app, streams, gap_s)
+        elapsed = time.perf_counter() - started
+    return latencies, elapsed
+
+
+def line(name: str, latencies: list[float], elapsed: float) -> str:
+    """One result row."""
+    return (
+        f"{name:<11} {len(latencies):>6} updates in {elapsed:6.2f} s = "
+        f"{len(latencies) / elapsed:7.0f} updates/s | p50 {percentile(latencies, 50):6.1f} ms"
+        f" | p95 {percentile(latencies, 95):6.1f} ms | p99 {percentile(latencies, 99):6.1f} ms"
+    )
+
+
+async def run(customers: int, rounds: int, rate: float) -> None:
+    """Seed, warm up both bots, measure both, print the comparison."""
+    gap_s = customers / rate if rate else 0.0
+    with tempfile.TemporaryDirectory() as folder:
+        db, people = await seeded_database(Path(folder), customers + 10)
+        warm, measured = people[customers:], people[:customers]
+        _lat, _el, warm_streams, _m = await storefront_run(db, warm, 1, 0.0)
+        await echo_run(warm_streams, 0.0)
+        store_lat, store_s, streams, misses = await storefront_run(db, measured, rounds, gap_s)
+        echo_lat, echo_s = await echo_run(streams, gap_s)
+        async with db.uow() as uow:
+            orders = await uow.session.scalar(select(func.count()).select_from(Order))
+        await db.dispose()
+    mode = f"{rate:.0f} updates/s offered" if rate else "back to back"
+    print(f"machine: {machine()}")
+    print(
+        f"{customers} customers, {rounds} round(s) of {'/'.join(s.__name__ for s in WORKLOAD)}, "
+        f"{mode}, SQLite, python-telegram-bot process_update on a recording request"
+    )
+    print(line("storefront", store_lat, store_s))
+    print(line("echo", echo_lat, echo_s))
+    ratio = (len(store_lat) / store_s) / (len(echo_lat) / echo_s)
+    print(f"storefront / echo throughput: {ratio:.1%}")
+    print(f"orders placed: {orders} (incl. {len(warm)} warm-up); buttons not found: {misses}")
+
+
+def main() -> None:
+    """Parse arguments and run."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=1, help="sessions per customer")
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="updates/s offered by all customers (0: ceiling)"
+    )
+    args = parser.parse_args()
+    asyncio.run(run(args.customers, args.rounds, args.rate))
+
+
+if __name__ == "__main__":
+    main()

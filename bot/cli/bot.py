@@ -1,0 +1,77 @@
+"""``linli bot``: serve customers on Telegram by long polling (see bot/handlers/telegram.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import click
+from sqlalchemy.exc import DBAPIError
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError
+
+from bot.cli.common import settings_or_exit, with_database
+from bot.handlers.telegram import build_application, production_rate_limiter, register_commands
+from core.config import ConfigError, require_telegram_token
+from core.uow import Database
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+
+@click.command("bot")
+def bot_command() -> None:
+    """Run the Telegram bot (long polling) until Ctrl-C.
+
+    Needs LINLI_TELEGRAM_TOKEN (from @BotFather); LINLI_TELEGRAM_API_URL points at a
+    self-hosted Bot API server instead of Telegram's.
+    """
+    settings = settings_or_exit()
+    try:
+        token = require_telegram_token(settings)
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration error: {exc}") from None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll otherwise
+
+    async def main(db: Database) -> None:
+        await poll(db, token, settings.telegram_api_url)
+
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
+        try:
+            with_database(main)
+        except InvalidToken:
+            raise click.ClickException(
+                "Telegram refused LINLI_TELEGRAM_TOKEN: check the token @BotFather gave you"
+            ) from None
+        except NetworkError as exc:
+            where = settings.telegram_api_url or "api.telegram.org"
+            raise click.ClickException(f"cannot reach the Bot API at {where}: {exc}") from None
+        except DBAPIError:
+            raise click.ClickException(
+                "the database is not ready: run `linli db upgrade` (and `linli demo`) first"
+            ) from None
+
+
+async def poll(db: Database, token: str, api_url: str | None) -> None:
+    """Start the Application, poll until SIGINT/SIGTERM, then stop cleanly."""
+    application = build_application(
+        db, token, api_url=api_url, rate_limiter=production_rate_limiter()
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(signum, stop.set)
+    async with application:  # initialize (getMe: checks the token) … shutdown
+        await register_commands(application)
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        logging.getLogger("linli.telegram").info(
+            "serving Telegram as @%s; Ctrl-C stops", application.bot.username
+        )
+        await stop.wait()
+        await application.updater.stop()
+        await application.stop()

@@ -1,0 +1,205 @@
+"""Channel-neutral replies → Bot API calls (python-telegram-bot 22).
+
+Messages are plain text (no parse mode: customers' words are echoed back and must never
+be read as markup). Telegram's limits are respected here so flows need not know them:
+texts over 4,096 characters are split at line breaks (buttons go under the last part),
+toasts are cut to 200 characters and photo captions to 1,024.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from telegram.constants import CallbackQueryLimit, MessageLimit
+from telegram.error import BadRequest, Forbidden
+
+from bot.flows.replies import Edit, Forward, InlineKeyboard, Reply, Say, Toast
+from core.relay import remember
+from core.uow import Database
+
+log = logging.getLogger("linli.telegram")
+
+CHANNEL = "telegram"
+TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
+CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH  # 1024
+TOAST_LIMIT = CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH  # 200
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the replies of one update go: the chat, and the pressed message if any."""
+
+    chat_id: int
+    pressed_message_id: int | None = None
+    is_press: bool = False
+
+
+def is_not_modified(error: BadRequest) -> bool:
+    """Telegram refuses an edit that changes nothing; the screen is already right."""
+    return "not modified" in error.message.lower()
+
+
+def inline_markup(buttons: InlineKeyboard) -> InlineKeyboardMarkup | None:
+    """Inline buttons, or nothing when there are none."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons]
+    )
+
+
+def say_markup(reply: Say) -> Markup | None:
+    """One reply markup per message: inline buttons, else big keys, else hide the keys.
+
+    Telegram allows one markup per message; a Say asking for both inline buttons and a
+    reply keyboard gets the inline buttons (flows do not combine them).
+    """
+    if reply.buttons:
+        if reply.keyboard is not None or reply.ask_contact:
+            log.warning("a Say had both inline buttons and a reply keyboard; keys dropped")
+        return inline_markup(reply.buttons)
+    if reply.keyboard is not None or reply.ask_contact:
+        rows: list[list[KeyboardButton]] = []
+        if reply.ask_contact:
+            rows.append([KeyboardButton(reply.ask_contact, request_contact=True)])
+        rows.extend([KeyboardButton(label) for label in row] for row in reply.keyboard or ())
+        return ReplyKeyboardMarkup(rows, resize_keyboard=True)
+    if reply.remove_keyboard:
+        return ReplyKeyboardRemove()
+    return None
+
+
+def chunks(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Split a long text into message-sized parts, at line breaks when possible."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = limit
+        parts.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n")
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def toast_text(replies: list[Reply]) -> tuple[str | None, bool]:
+    """The one answer a button press gets: every toast's text joined, alert if any asked."""
+    toasts = [reply for reply in replies if isinstance(reply, Toast)]
+    if not toasts:
+        return None, False
+    texts = list(dict.fromkeys(toast.text for toast in toasts if toast.text))
+    return clip("\n".join(texts), TOAST_LIMIT) or None, any(toast.alert for toast in toasts)
+
+
+class Renderer:
+    """Sends one update's replies with the Bot API and records relay links."""
+
+    def __init__(self, bot: Bot, db: Database) -> None:
+        self.bot = bot
+        self.db = db
+
+    async def render(self, target: Target, replies: list[Reply]) -> None:
+        """Send every reply in order; a press's toasts are its answer (sent by the caller)."""
+        for reply in replies:
+            try:
+                if isinstance(reply, Say):
+                    await self.say(target.chat_id, reply)
+                elif isinstance(reply, Toast) and not target.is_press:
+                    await self.say(target.chat_id, Say(reply.text))  # nothing to pop up on
+                elif isinstance(reply, Edit):
+                    await self.edit(target, reply)
+                elif isinstance(reply, Forward):
+                    await self.forward(reply)
+            except Forbidden as blocked:
+                if isinstance(reply, Forward):
+                    log.info("chat %s cannot be reached: %s", reply.chat_id, blocked)
+                    continue
+                log.info("chat %s blocked the bot: %s", target.chat_id, blocked)
+                return  # nothing more can reach this chat
+            except BadRequest as refused:
+                if not isinstance(reply, Forward):
+                    raise
+                # e.g. a partner who never opened the bot: the customer's own replies still go
+                log.warning("message to chat %s refused: %s", reply.chat_id, refused)
+
+    async def say(self, chat_id: int, reply: Say) -> Message | None:
+        """A new message (split when too long; the markup goes on the last part)."""
+        markup = say_markup(reply)
+        if reply.image is not None:
+            caption = reply.text if len(reply.text) <= CAPTION_LIMIT else None
+            sent = await self.bot.send_photo(
+                chat_id, reply.image, caption=caption, reply_markup=markup
+            )
+            if caption is not None or not reply.text:
+                return sent
+            markup = None
+        parts = chunks(reply.text)
+        if not parts:
+            log.warning("an empty Say for chat %s was not sent", chat_id)
+            return None
+        sent_last: Message | None = None
+        for n, part in enumerate(parts, start=1):
+            sent_last = await self.bot.send_message(
+                chat_id, part, reply_markup=markup if n == len(parts) else None
+            )
+        return sent_last
+
+    async def edit(self, target: Target, reply: Edit) -> None:
+        """Rewrite the pressed message; a message that cannot be edited gets a fresh one."""
+        if target.pressed_message_id is not None:
+            try:
+                await self.bot.edit_message_text(
+                    clip(reply.text, TEXT_LIMIT),
+                    chat_id=target.chat_id,
+                    message_id=target.pressed_message_id,
+                    reply_markup=inline_markup(reply.buttons),
+                )
+                return
+            except BadRequest as refused:
+                if is_not_modified(refused):
+                    log.info("chat %s: %s", target.chat_id, refused)
+                    return
+                log.info("chat %s: edit refused (%s); sending anew", target.chat_id, refused)
+        await self.say(target.chat_id, Say(reply.text, reply.buttons))
+
+    async def forward(self, reply: Forward) -> None:
+        """A message to another person, remembered when their answer must be relayed back."""
+        if reply.channel != CHANNEL:
+            log.warning("a %s message cannot be delivered by Telegram; dropped", reply.channel)
+            return
+        chat_id = int(reply.chat_id)
+        if reply.photo_ref:
+            caption = clip(reply.text, CAPTION_LIMIT) if reply.text else None
+            sent = await self.bot.send_photo(chat_id, reply.photo_ref, caption=caption)
+        else:
+            sent = await self.say(chat_id, Say(reply.text))
+        if sent is None or reply.relay_customer_id is None:
+            return
+        async with self.db.uow() as uow:
+            await remember(
+                uow,
+                channel=CHANNEL,
+                partner_chat_id=reply.chat_id,
+                message_ref=str(sent.message_id),
+                customer_id=reply.relay_customer_id,
+            )
+            await uow.commit()
