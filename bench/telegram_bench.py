@@ -38,6 +38,7 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bench.common import machine, percentile
+from bot.handlers.telegram import CONCURRENCY, SQLITE_CONCURRENCY, PerChatUpdateProcessor
 from core.clock import FixedClock
 from core.config import Settings
 from core.customers import bind_to_unit, customer_for_identity, set_address, set_phone
@@ -108,8 +109,13 @@ class Shopper:
         self.sent.append(raw)
         self._due = await wait_turn(self._due, self.gap_s, self.rng)
         started = self._due if self.gap_s else time.perf_counter()
-        await self.app.process_update(Update.de_json(raw, self.app.bot))
+        await through_processor(self.app, Update.de_json(raw, self.app.bot))
         self.latencies.append((time.perf_counter() - started) * 1000)
+
+
+async def through_processor(app: Application, update: Update) -> None:
+    """What polling does with each fetched update: the update processor, then process_update."""
+    await app.update_processor.process_update(update, app.process_update(update))
 
 
 async def wait_turn(due: float, gap_s: float, rng: random.Random) -> float:
@@ -209,7 +215,7 @@ async def replay(
         for raw in stream:
             due = await wait_turn(due, gap_s, rng)
             started = due if gap_s else time.perf_counter()
-            await app.process_update(Update.de_json(raw, app.bot))
+            await through_processor(app, Update.de_json(raw, app.bot))
             latencies.append((time.perf_counter() - started) * 1000)
 
     await asyncio.gather(*(one(stream, n) for n, stream in enumerate(streams)))
@@ -252,10 +258,10 @@ async def seeded_database(folder: Path, customers: int) -> tuple[Database, list[
 
 
 async def storefront_run(
-    db: Database, people: list[Person], rounds: int, gap_s: float
+    db: Database, people: list[Person], rounds: int, gap_s: float, concurrency: int | None
 ) -> tuple[list[float], float, list[list[dict[str, Any]]], int]:
     """All customers shop at once; latencies, elapsed seconds, their updates, misses."""
-    async with telegram_app(db) as app:
+    async with telegram_app(db, concurrent_updates=concurrency) as app:
         latencies: list[float] = []
         shoppers = [
             Shopper(app, who, random.Random(who.id), latencies, gap_s=gap_s) for who in people
@@ -266,13 +272,16 @@ async def storefront_run(
     return latencies, elapsed, [s.sent for s in shoppers], sum(s.misses for s in shoppers)
 
 
-async def echo_run(streams: list[list[dict[str, Any]]], gap_s: float) -> tuple[list[float], float]:
+async def echo_run(
+    streams: list[list[dict[str, Any]]], gap_s: float, concurrency: int
+) -> tuple[list[float], float]:
     """The same updates through a bare echo Application on the same recording request."""
     app = (
         Application.builder()
         .token(TOKEN)
         .request(RecordingRequest())
         .get_updates_request(RecordingRequest())
+        .concurrent_updates(PerChatUpdateProcessor(concurrency))
         .build()
     )
     app.add_handler(TypeHandler(Update, echo))
@@ -292,16 +301,20 @@ def line(name: str, latencies: list[float], elapsed: float) -> str:
     )
 
 
-async def run(customers: int, rounds: int, rate: float) -> None:
+async def run(customers: int, rounds: int, rate: float, concurrency: int | None) -> None:
     """Seed, warm up both bots, measure both, print the comparison."""
     gap_s = customers / rate if rate else 0.0
     with tempfile.TemporaryDirectory() as folder:
         db, people = await seeded_database(Path(folder), customers + 10)
+        if concurrency is None:
+            concurrency = SQLITE_CONCURRENCY if db.is_sqlite else CONCURRENCY
         warm, measured = people[customers:], people[:customers]
-        _lat, _el, warm_streams, _m = await storefront_run(db, warm, 1, 0.0)
-        await echo_run(warm_streams, 0.0)
-        store_lat, store_s, streams, misses = await storefront_run(db, measured, rounds, gap_s)
-        echo_lat, echo_s = await echo_run(streams, gap_s)
+        _lat, _el, warm_streams, _m = await storefront_run(db, warm, 1, 0.0, concurrency)
+        await echo_run(warm_streams, 0.0, concurrency)
+        store_lat, store_s, streams, misses = await storefront_run(
+            db, measured, rounds, gap_s, concurrency
+        )
+        echo_lat, echo_s = await echo_run(streams, gap_s, concurrency)
         async with db.uow() as uow:
             orders = await uow.session.scalar(select(func.count()).select_from(Order))
         await db.dispose()
@@ -309,7 +322,8 @@ async def run(customers: int, rounds: int, rate: float) -> None:
     print(f"machine: {machine()}")
     print(
         f"{customers} customers, {rounds} round(s) of {'/'.join(s.__name__ for s in WORKLOAD)}, "
-        f"{mode}, SQLite, python-telegram-bot process_update on a recording request"
+        f"{mode}, SQLite, {concurrency} update(s) in flight at most (PerChatUpdateProcessor), "
+        "python-telegram-bot on a recording request"
     )
     print(line("storefront", store_lat, store_s))
     print(line("echo", echo_lat, echo_s))
@@ -326,8 +340,14 @@ def main() -> None:
     parser.add_argument(
         "--rate", type=float, default=0.0, help="updates/s offered by all customers (0: ceiling)"
     )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="updates processed at once (default: what `linli bot` uses for the database)",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.customers, args.rounds, args.rate))
+    asyncio.run(run(args.customers, args.rounds, args.rate, args.concurrency))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -148,3 +149,14 @@ async def _external_id(db, customer_id: int) -> str:
         return await uow.session.scalar(
             select(ChannelIdentity.external_id).where(ChannelIdentity.customer_id == customer_id)
         )
+
+
+async def test_two_people_opening_one_link_at_once_cannot_both_use_it(db):
+    setup = await make_unit_with_partner(db)
+    token = await _new_link(db, setup.partner.id)
+
+    outcomes = await asyncio.gather(
+        _redeem(db, token, "grandma"), _redeem(db, token, "grandpa"), return_exceptions=True
+    )
+
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["AssistLinkInvalid", "tuple"]

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 
 from bot.flows.cart_view import arrival, line_texts, load_cart, slot_for
-from bot.flows.checkout import _ping_partner as ping_partner_about_order
+from bot.flows.checkout import ping_partner
 from bot.flows.context import Ctx
 from bot.flows.guided_keys import (
     ADD_ONE,
@@ -41,14 +41,15 @@ from bot.flows.guided_keys import (
 )
 from bot.flows.shelf import cart_count, category_name, product_name
 from bot.messages.errors import explain
-from core.cart import CartView, change_quantity, checkout_cart, set_quantity
+from core.cart import CartView, cart_items, change_quantity, checkout_cart, set_quantity
 from core.catalog.search import categories, products_in_category
 from core.errors import DomainError
 from core.models import CartLine, Category, Product
 
 CATEGORIES_PER_PAGE = 8
 PRODUCTS_PER_PAGE = 6
-NONCE = "nonce"
+NONCE = "nonce"  # chat-data key: the read-back's idempotency key
+ITEMS = "items"  # chat-data key: the cart lines the read-back showed
 
 
 async def _attempt(ctx: Ctx, change: Callable[[], Awaitable[object]]) -> str | None:
@@ -278,7 +279,8 @@ async def ask_review(ctx: Ctx, *, note: str | None = None) -> None:
         ]
     )
     nonce = ctx.chat.data.get(NONCE) if ctx.chat.step == STEP_REVIEW else None
-    ctx.chat.go(STEP_REVIEW, **{NONCE: nonce or secrets.token_urlsafe(16)})
+    read_back = [list(item) for item in await cart_items(ctx.uow, ctx.customer.id)]
+    ctx.chat.go(STEP_REVIEW, **{NONCE: nonce or secrets.token_urlsafe(16), ITEMS: read_back})
     ctx.say(
         joined(
             note,
@@ -294,6 +296,10 @@ async def ask_review(ctx: Ctx, *, note: str | None = None) -> None:
 async def review_answer(ctx: Ctx, text: str | None) -> None:
     """Yes places the order; "Change something" lists the lines to change."""
     if is_label(ctx, text, YES):
+        read_back = [list(item) for item in await cart_items(ctx.uow, ctx.customer.id)]
+        if read_back != ctx.chat.data.get(ITEMS):
+            await ask_review(ctx, note=ctx._("Your order has changed. Please check it again."))
+            return
         await _place(ctx, str(ctx.chat.data.get(NONCE) or ""))
     elif is_label(ctx, text, CHANGE):
         await ask_change(ctx)
@@ -362,7 +368,7 @@ async def _place(ctx: Ctx, nonce: str) -> None:
         keyboard=keyboard(ctx, [], rows=[[SHOP_AGAIN]]),
     )
     if placed.created:
-        await ping_partner_about_order(ctx, order)
+        await ping_partner(ctx, order)
 
 
 async def done_answer(ctx: Ctx, text: str | None) -> None:

@@ -98,7 +98,7 @@ def to_partner(
 
 def _back(ctx: Ctx) -> InlineKeyboard:
     """One way out of relay mode: the menu."""
-    return ((ctx.button(ctx._(BACK), Menu("home")),),)
+    return ((ctx.button(ctx._(BACK), Menu("menu")),),)
 
 
 @section("partner")

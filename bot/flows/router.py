@@ -8,6 +8,7 @@ translation of domain errors into the customer's language.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -109,6 +110,7 @@ async def _attempt_once(db: Database, incoming: Incoming, key: bytes) -> list[Re
             uow, incoming.channel, incoming.user_id, locale=_locale_of(incoming)
         )
         chat, version = await state.load(uow, incoming.channel, incoming.chat_id)
+        before = (chat.step, copy.deepcopy(chat.data))
         t = translator(customer.locale)
         ctx = Ctx(uow=uow, incoming=incoming, customer=customer, chat=chat, t=t, key=key)
         try:
@@ -116,7 +118,9 @@ async def _attempt_once(db: Database, incoming: Incoming, key: bytes) -> list[Re
                 await _dispatch(ctx)
         except DomainError as refusal:
             ctx.replies.append(Say(explain(refusal, ctx.t)))
-        await state.save(uow, incoming.channel, incoming.chat_id, ctx.chat, version)
+        # Unchanged state needs no write: duplicate presses then cannot conflict with each other.
+        if version is None or (ctx.chat.step, ctx.chat.data) != before:
+            await state.save(uow, incoming.channel, incoming.chat_id, ctx.chat, version)
         await uow.commit()
         return ctx.replies
 

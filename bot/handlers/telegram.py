@@ -11,10 +11,11 @@ tells the person a short apology in their language — never a stack trace.
 
 Running it: ``linli bot`` (``bot/cli/bot.py``) long-polls Telegram with the token in
 ``LINLI_TELEGRAM_TOKEN``. ``LINLI_TELEGRAM_API_URL`` points at a self-hosted Bot API
-server instead (``telegram-bot-api --local``): the bot then calls ``{url}/bot<token>/…``
+server instead (Telegram's ``telegram-bot-api``): the bot then calls ``{url}/bot<token>/…``
 and downloads files from ``{url}/file/bot<token>/…``. Outgoing calls go through
 PTB's ``AIORateLimiter`` (retrying ``RetryAfter``). Updates of different chats are
-processed concurrently, those of one chat in order (``PerChatUpdateProcessor``).
+processed concurrently (16 at most, 8 on SQLite), those of one chat in order
+(``PerChatUpdateProcessor``).
 Only private chats are served: the bot ignores groups it is added to. On start the
 commands /start, /menu and /help are registered for private chats, described in
 Chinese by default and in English for English-language apps.
@@ -70,6 +71,11 @@ from core.uow import Database
 
 log = logging.getLogger("linli.telegram")
 
+# Updates in flight at once. Database work is only part of an update (sending the replies
+# to Telegram is the rest), so a few overlap usefully; more only queue for connections
+# (the pool holds 20 on PostgreSQL, 15 on SQLite, where writers take turns anyway).
+CONCURRENCY = 16
+SQLITE_CONCURRENCY = 8
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+(.*))?$", re.DOTALL)
 # What a message carries when it is none of the kinds flows understand, checked in order
 # (an animation also has a document, so it comes first).
@@ -247,7 +253,7 @@ async def _answer_in_any_case(bot: Bot, query: CallbackQuery) -> None:
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Chats are served concurrently; one chat's updates in the order they came."""
 
-    def __init__(self, max_concurrent_updates: int = 64) -> None:
+    def __init__(self, max_concurrent_updates: int = CONCURRENCY) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
@@ -302,7 +308,7 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     rate_limiter: BaseRateLimiter | None = None,
-    concurrent_updates: int = 64,
+    concurrent_updates: int | None = None,
 ) -> Application:
     """The Linli Application: our handlers, commands registered at start, no network of its own.
 
@@ -318,6 +324,8 @@ def build_application(
         builder = builder.get_updates_request(get_updates_request)
     if rate_limiter is not None:
         builder = builder.rate_limiter(rate_limiter)
+    if concurrent_updates is None:
+        concurrent_updates = SQLITE_CONCURRENCY if db.is_sqlite else CONCURRENCY
     builder = builder.concurrent_updates(PerChatUpdateProcessor(concurrent_updates))
     application = builder.post_init(register_commands).build()
     install(application, db)

@@ -126,7 +126,7 @@ async def test_back_from_a_card_returns_to_the_page_it_came_from(db):
 
 async def test_a_sold_out_product_has_no_plus_button(db):
     await stock_the_shop(db)
-    await make_product(db, "GONE", name_zh="售罄汽水", stock=0)
+    await make_product(db, "GONE", name_zh="阿萨姆奶茶（售罄）", stock=0)
     channel = await walk_in(db)
     await channel.press(SHOPPER, "Drinks")
     await channel.press(SHOPPER, "Product GONE")
@@ -136,7 +136,7 @@ async def test_a_sold_out_product_has_no_plus_button(db):
 
 async def test_adding_more_than_the_shelf_holds_is_refused_with_how_many_are_left(db):
     await stock_the_shop(db)
-    await make_product(db, "LAST", name_zh="最后一瓶", stock=1)
+    await make_product(db, "LAST", name_zh="阿尔卑斯汽水", stock=1)
     channel = await walk_in(db)
     await channel.press(SHOPPER, "Drinks")
     await channel.press(SHOPPER, "Product LAST")

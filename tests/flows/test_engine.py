@@ -53,10 +53,21 @@ async def test_an_unknown_command_gets_a_helpful_answer(db):
     assert any("I don't know that command" in text for text in texts)
 
 
-async def test_chat_state_is_stored_with_a_version(db):
+async def test_chat_state_is_stored_with_a_version_that_moves_only_on_change(db):
+    await make_unit_with_partner(db)
     channel = MemoryChannel(db)
-    await channel.send("u1", Text("hello"), language_code="en")
-    await channel.send("u1", Text("hello again"), language_code="en")
+    await channel.send("u1", Text("hello"), language_code="en")  # onboarding starts
+    first = await _state(db)
+    await channel.send("u1", Command("help"), language_code="en")  # back to the menu
+    second = await _state(db)
+    await channel.send("u1", Command("help"), language_code="en")  # nothing changes
+    third = await _state(db)
+    assert first[0] != "idle" and first[1] == 1
+    assert second == ("idle", 2)
+    assert third == ("idle", 2)
+
+
+async def _state(db):
     async with db.uow() as uow:
         row = await uow.session.scalar(select(ChatState))
-    assert (row.chat_id, row.version) == ("u1", 2)
+    return row.step, row.version

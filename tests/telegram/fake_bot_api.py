@@ -287,10 +287,10 @@ def recorder(app: Application) -> RecordingRequest:
 
 
 @asynccontextmanager
-async def telegram_app(db: Database) -> AsyncIterator[Application]:
+async def telegram_app(db: Database, **options: Any) -> AsyncIterator[Application]:
     """The real Linli Application on the recording request, initialised (getMe done)."""
     app = build_application(
-        db, TOKEN, request=RecordingRequest(), get_updates_request=RecordingRequest()
+        db, TOKEN, request=RecordingRequest(), get_updates_request=RecordingRequest(), **options
     )
     async with app:
         yield app
