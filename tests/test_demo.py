@@ -1,5 +1,4 @@
 import datetime as dt
-import time
 
 from sqlalchemy import func, select
 
@@ -161,9 +160,3 @@ async def test_loading_on_a_new_day_adds_that_days_deals_only(db):
     assert {k: v for k, v in after.items() if k != "DealEntry"} == {
         k: v for k, v in before.items() if k != "DealEntry"
     }
-
-
-async def test_the_demo_loads_in_a_few_seconds(db):
-    started = time.perf_counter()
-    await _load(db)
-    assert time.perf_counter() - started < 10
