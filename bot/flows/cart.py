@@ -16,7 +16,7 @@ from bot.flows.cart_view import (
 )
 from bot.flows.context import Ctx
 from bot.flows.events import Text
-from bot.flows.menu import LABELS, section
+from bot.flows.menu import label, section
 from bot.flows.payloads import CartAction, Menu, Quantity
 from bot.flows.quantity import quantity_screen
 from bot.flows.replies import InlineButton, InlineKeyboard
@@ -54,8 +54,8 @@ async def show_cart(ctx: Ctx, *, note: str | None = None, page: int = 0) -> None
         text = ctx._("Your cart is empty. Have a look around: today's deals are a good start.")
         buttons: InlineKeyboard = (
             (
-                ctx.button(ctx._(LABELS["shop"]), Menu("shop")),
-                ctx.button(ctx._(LABELS["deals"]), Menu("deals")),
+                ctx.button(label(ctx, "shop"), Menu("shop")),
+                ctx.button(label(ctx, "deals"), Menu("deals")),
             ),
             (ctx.button(ctx._("⬅️ Menu"), Menu("menu")),),
         )

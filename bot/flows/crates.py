@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.flows.context import Ctx
-from bot.flows.menu import LABELS, section
+from bot.flows.menu import label, section
 from bot.flows.payloads import Crates, Menu
 from bot.flows.replies import InlineButton
 from bot.flows.router import on_button
@@ -120,7 +120,7 @@ async def _book(ctx: Ctx, days: int) -> None:
         ).format(when=_when(ctx, day, today), window=_window(ctx, unit)),
         (
             (
-                ctx.button(ctx._(LABELS["crates"]), Crates("view")),
+                ctx.button(label(ctx, "crates"), Crates("view")),
                 ctx.button(ctx._("⬅️ Menu"), Menu("menu")),
             ),
         ),

@@ -379,6 +379,6 @@ async def done_answer(ctx: Ctx, text: str | None) -> None:
         await ask_category(ctx)
     else:
         ctx.say(
-            ctx._("Your order is on its way. Would you like anything else?"),
+            ctx._("Your order is placed. Would you like anything else?"),
             keyboard=keyboard(ctx, [], rows=[[SHOP_AGAIN]]),
         )

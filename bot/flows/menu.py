@@ -43,6 +43,11 @@ LABELS = {
 }
 
 
+def label(ctx: Ctx, name: str) -> str:
+    """A main-menu section's label in the customer's language (for buttons elsewhere)."""
+    return ctx._(LABELS[name])
+
+
 def menu_buttons(ctx: Ctx) -> InlineKeyboard:
     """Two buttons a row, in the order a shopper uses them."""
     buttons = [ctx.button(ctx._(LABELS[name]), Menu(name)) for name in SECTION_ORDER]

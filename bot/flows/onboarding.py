@@ -58,7 +58,7 @@ HELLO = _(
 )
 NO_UNITS = _(
     "Sorry, Linli doesn't deliver to any neighbourhood yet. "
-    "Please ask your partner for their invitation link."
+    "Please check back soon."
 )
 ASK_UNIT = _("Which neighbourhood do you live in?")
 ASK_BUILDING = _("Which building do you live in?")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.flows import feedback
 from bot.flows.context import Ctx
-from bot.flows.menu import LABELS, section
+from bot.flows.menu import label, section
 from bot.flows.payloads import Menu, OrderAction
 from bot.flows.reorder import localised, reorder
 from bot.flows.replies import InlineButton
@@ -75,7 +75,7 @@ async def show_orders(ctx: Ctx) -> None:
     if not rows:
         ctx.show(
             ctx._("You haven't ordered anything yet. Have a look around the shop!"),
-            ((ctx.button(ctx._(LABELS["shop"]), Menu("shop")), *home),),
+            ((ctx.button(label(ctx, "shop"), Menu("shop")), *home),),
         )
         return
     ctx.show(ctx._("Your latest orders, newest first. Tap one to see it."), (*rows, home))

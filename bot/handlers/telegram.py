@@ -64,6 +64,7 @@ from bot.flows.events import (
     Text,
     Unsupported,
 )
+from bot.flows.replies import Reply
 from bot.handlers.telegram_render import CHANNEL, Renderer, Target, toast_text
 from bot.i18n import Translator, supported_locale
 from core.customers import customer_for_identity
@@ -177,6 +178,16 @@ class TelegramAdapter:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # SQLite lets one writer in at a time and makes the others sleep and retry (up to
+        # 100 ms a nap); taking turns here instead hands the database over at once.
+        self.turn: asyncio.Lock | None = asyncio.Lock() if db.is_sqlite else None
+
+    async def run_flows(self, incoming: Incoming) -> list[Reply]:
+        """The router, one update at a time on SQLite (rendering still overlaps)."""
+        if self.turn is None:
+            return await router.handle(self.db, incoming)
+        async with self.turn:
+            return await router.handle(self.db, incoming)
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Event in, flow run, replies out; the button press is answered exactly once."""
@@ -186,7 +197,7 @@ class TelegramAdapter:
             incoming = to_incoming(update)
             if incoming is None:
                 return
-            replies = await router.handle(self.db, incoming)
+            replies = await self.run_flows(incoming)
             if query is not None:
                 text, alert = toast_text(replies)
                 answered = True
