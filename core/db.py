@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -14,7 +14,10 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from core import sqlite_inline
 from core.config import normalise_database_url
+
+SQLITE_BUSY_S = 30  # how long to wait for another process's write lock
 
 
 def is_sqlite(url: str) -> bool:
@@ -30,16 +33,25 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     """
     url = normalise_database_url(url)
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
-        _serialise_sqlite(engine)
+        path = make_url(url).database
+        if path and path != ":memory:" and "mode=memory" not in url:
+            engine = create_async_engine(
+                url, echo=echo, async_creator=sqlite_inline.connector(path, SQLITE_BUSY_S)
+            )
+            _sqlite_pragmas(engine)
+            sqlite_inline.serialise_transactions(engine)
+            return engine
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_S})
+        _sqlite_pragmas(engine)
+        _begin_immediate(engine)
         return engine
     return create_async_engine(
         url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
     )
 
 
-def _serialise_sqlite(engine: AsyncEngine) -> None:
-    """Install the BEGIN IMMEDIATE recipe and the pragmas Linli relies on."""
+def _sqlite_pragmas(engine: AsyncEngine) -> None:
+    """The pragmas Linli relies on, on every new connection."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -49,6 +61,10 @@ def _serialise_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+
+def _begin_immediate(engine: AsyncEngine) -> None:
+    """Every transaction takes the write lock up front (in-memory databases, via aiosqlite)."""
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
