@@ -6,11 +6,26 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 
+from core.customers import live_order_count
 from core.errors import InvalidQuantity, ProductUnavailable, PromoError
 from core.models import CartLine, CartPromo, Customer, Product
 from core.orders.checkout import Placed, place_order
-from core.orders.pricing_context import MAX_LINES, MAX_QUANTITY, PricedCart, price_items
-from core.promotions import coupons_on_offer, normalise_code, promotion_by_code
+from core.orders.pricing_context import (
+    MAX_LINES,
+    MAX_QUANTITY,
+    PricedCart,
+    PricingInputs,
+    load_inputs,
+    price_items,
+    quote_inputs,
+)
+from core.promotions import (
+    coupons_on_offer,
+    customer_facts,
+    normalise_code,
+    promotion_by_code,
+    rules_for,
+)
 from core.uow import UnitOfWork
 
 
@@ -107,24 +122,41 @@ async def view(uow: UnitOfWork, customer: Customer) -> CartView:
     code = stored.promo_code if stored else None
     if not items:
         return CartView(priced=None, promo_code=code, short={}, coupons=())
-    priced = await price_items(uow, customer, items, promo_code=code, strict=False)
+    inputs = await load_inputs(uow, items)
+    priced = await price_items(
+        uow, customer, items, promo_code=code, strict=False, inputs=inputs
+    )
     short = {
         product.sku: product.stock
         for product_id, quantity in items
         if (product := priced.products[product_id]).stock < quantity
     }
-    coupons = await _applicable_coupons(uow, customer, items) if code is None else ()
+    coupons = await _applicable_coupons(uow, customer, inputs) if code is None else ()
     return CartView(priced=priced, promo_code=code, short=short, coupons=coupons)
 
 
 async def _applicable_coupons(
-    uow: UnitOfWork, customer: Customer, items: list[tuple[int, int]]
+    uow: UnitOfWork, customer: Customer, inputs: PricingInputs
 ) -> tuple[str, ...]:
-    """Coupons this customer could apply to this cart right now."""
+    """Coupons this customer could apply to this cart right now.
+
+    The customer's facts and the coupons' rules are loaded once for all coupons; each
+    coupon then costs one pure quote, not a round of queries.
+    """
+    coupons = await coupons_on_offer(uow)
+    if not coupons:
+        return ()
+    facts = await customer_facts(
+        uow,
+        customer,
+        live_orders=await live_order_count(uow, customer.id),
+        promotion_ids=[coupon.id for coupon in coupons],
+    )
+    rules = await rules_for(uow, coupons)
     usable = []
-    for coupon in await coupons_on_offer(uow):
+    for coupon in coupons:
         try:
-            await price_items(uow, customer, items, promo_code=coupon.code, strict=True)
+            quote_inputs(uow, inputs, promo=rules[coupon.id], customer=facts, strict=True)
         except PromoError:
             continue
         usable.append(coupon.code)

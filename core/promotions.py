@@ -56,6 +56,21 @@ async def rule_for(uow: UnitOfWork, promotion: Promotion) -> PromoRule:
     return to_rule(promotion, sku)
 
 
+async def rules_for(uow: UnitOfWork, promotions: list[Promotion]) -> dict[int, PromoRule]:
+    """Pure rules of several promotions by id, their products' skus in one query."""
+    product_ids = {p.product_id for p in promotions if p.product_id is not None}
+    skus: dict[int, str] = {}
+    if product_ids:
+        rows = await uow.session.execute(
+            select(Product.id, Product.sku).where(Product.id.in_(product_ids))
+        )
+        skus = {product_id: sku for product_id, sku in rows.all()}
+    return {
+        p.id: to_rule(p, skus.get(p.product_id) if p.product_id is not None else None)
+        for p in promotions
+    }
+
+
 async def promotion_by_code(uow: UnitOfWork, code: str) -> Promotion:
     """The promotion a customer typed, or PromoUnknown naming what they typed."""
     normalised = normalise_code(code)

@@ -137,11 +137,11 @@ async def change_line(ctx: Ctx, item: Quantity) -> None:
         )
     else:
         try:
-            async with ctx.uow.session.begin_nested():
-                if item.delta == 0:
-                    await set_quantity(ctx.uow, ctx.customer.id, item.product_id, 0)
-                else:
-                    await change_quantity(ctx.uow, ctx.customer.id, item.product_id, item.delta)
+            # set_quantity refuses before it writes anything: no savepoint needed.
+            if item.delta == 0:
+                await set_quantity(ctx.uow, ctx.customer.id, item.product_id, 0)
+            else:
+                await change_quantity(ctx.uow, ctx.customer.id, item.product_id, item.delta)
         except DomainError as refusal:
             ctx.toast(explain(refusal, ctx.t), alert=True)
         else:

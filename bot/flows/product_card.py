@@ -54,11 +54,11 @@ async def change_on_card(ctx: Ctx, item: Quantity) -> None:
         ctx.toast(refusal, alert=True)
     else:
         try:
-            async with ctx.uow.session.begin_nested():
-                if item.delta == 0:
-                    await set_quantity(ctx.uow, ctx.customer.id, product.id, 0)
-                else:
-                    await change_quantity(ctx.uow, ctx.customer.id, product.id, item.delta)
+            # set_quantity refuses before it writes anything: no savepoint needed.
+            if item.delta == 0:
+                await set_quantity(ctx.uow, ctx.customer.id, product.id, 0)
+            else:
+                await change_quantity(ctx.uow, ctx.customer.id, product.id, item.delta)
         except DomainError as error:
             ctx.toast(explain(error, ctx.t), alert=True)
         else:

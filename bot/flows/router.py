@@ -16,14 +16,15 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import IntegrityError
 
 from bot.flows import callbacks, state
-from bot.flows.context import Ctx
+from bot.flows.context import ChatData, Ctx
 from bot.flows.events import Button, Command, Incoming
 from bot.flows.replies import Reply, Say, Toast
 from bot.i18n import Translator, translator
 from bot.messages.errors import explain
 from core.customers import customer_for_identity
 from core.errors import DomainError
-from core.uow import Database
+from core.models import Customer
+from core.uow import Database, UnitOfWork
 
 log = logging.getLogger("linli.flows")
 
@@ -100,29 +101,80 @@ async def handle(db: Database, incoming: Incoming) -> list[Reply]:
 
 
 async def _attempt_once(db: Database, incoming: Incoming, key: bytes) -> list[Reply]:
-    """One transaction: dedupe, load, dispatch, save, commit."""
+    """One transaction: dedupe, load, dispatch, save, commit.
+
+    No savepoint wraps the step (two statements on every update): a refusal rolls the
+    whole transaction back instead and ``_refused`` records the update in a fresh one.
+    """
     async with db.uow() as uow:
-        if incoming.update_id is not None and not await state.first_time_seen(
-            uow, incoming.channel, incoming.update_id
-        ):
+        opened = await _open(uow, incoming)
+        if opened is None:
             return []
-        customer = await customer_for_identity(
-            uow, incoming.channel, incoming.user_id, locale=_locale_of(incoming)
-        )
-        chat, version = await state.load(uow, incoming.channel, incoming.chat_id)
+        customer, chat, version = opened
         before = (chat.step, copy.deepcopy(chat.data))
         t = translator(customer.locale)
         ctx = Ctx(uow=uow, incoming=incoming, customer=customer, chat=chat, t=t, key=key)
         try:
-            async with uow.session.begin_nested():
-                await _dispatch(ctx)
+            await _dispatch(ctx)
         except DomainError as refusal:
-            ctx.replies.append(Say(explain(refusal, ctx.t)))
-        # Unchanged state needs no write: duplicate presses then cannot conflict with each other.
-        if version is None or (ctx.chat.step, ctx.chat.data) != before:
-            await state.save(uow, incoming.channel, incoming.chat_id, ctx.chat, version)
+            await uow.rollback()
+            return await _refused(db, incoming, ctx, version, refusal)
+        await _save(uow, incoming, ctx.chat, before, version)
         await uow.commit()
         return ctx.replies
+
+
+Opened = tuple[Customer, ChatData, int | None]
+
+
+async def _open(uow: UnitOfWork, incoming: Incoming) -> Opened | None:
+    """Record the update id and load who wrote and where their chat stands; None: seen before."""
+    if incoming.update_id is not None and not await state.first_time_seen(
+        uow, incoming.channel, incoming.update_id
+    ):
+        return None
+    known = await state.customer_and_state(
+        uow, incoming.channel, incoming.user_id, incoming.chat_id
+    )
+    if known is not None:
+        return known
+    customer = await customer_for_identity(
+        uow, incoming.channel, incoming.user_id, locale=_locale_of(incoming)
+    )
+    chat, version = await state.load(uow, incoming.channel, incoming.chat_id)
+    return customer, chat, version
+
+
+async def _save(
+    uow: UnitOfWork,
+    incoming: Incoming,
+    chat: ChatData,
+    before: tuple[str, dict[str, Any]],
+    version: int | None,
+) -> None:
+    """Write the state when it changed (duplicate presses then cannot conflict)."""
+    if version is None or (chat.step, chat.data) != before:
+        await state.save(uow, incoming.channel, incoming.chat_id, chat, version)
+
+
+async def _refused(
+    db: Database,
+    incoming: Incoming,
+    ctx: Ctx,
+    version: int | None,
+    refusal: DomainError,
+) -> list[Reply]:
+    """A step refused: nothing it wrote stays; say why, keep its move of the chat's step."""
+    async with db.uow() as uow:
+        opened = await _open(uow, incoming)
+        if opened is None:
+            return []  # a redelivery of this update finished first
+        _customer, fresh, now_version = opened
+        if now_version != version:
+            raise state.StateConflict()  # another update of this chat moved on meanwhile
+        await _save(uow, incoming, ctx.chat, (fresh.step, fresh.data), version)
+        await uow.commit()
+    return [*ctx.replies, Say(explain(refusal, ctx.t))]
 
 
 def _locale_of(incoming: Incoming) -> str | None:

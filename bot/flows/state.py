@@ -6,16 +6,68 @@ import base64
 import datetime as dt
 import secrets
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.dml import Insert
 
 from bot.flows.context import ChatData
-from core.models import AppSecret, ChatState, ProcessedUpdate
+from core.models import AppSecret, ChannelIdentity, ChatState, Customer, ProcessedUpdate
 from core.uow import Database, UnitOfWork
 
 
 class StateConflict(Exception):
     """Another update of the same chat saved first; the step must run again on fresh state."""
+
+
+def _insert_or_ignore(uow: UnitOfWork, table: type[ProcessedUpdate] | type[ChatState]) -> Insert:
+    """``INSERT … ON CONFLICT DO NOTHING``: a duplicate is a rowcount of 0, no savepoint.
+
+    Built on the Table (Core), not the ORM class: only a Core result reports rowcount.
+    """
+    dialect = sqlite if uow.db.is_sqlite else postgresql
+    return dialect.insert(table.__table__).on_conflict_do_nothing()
+
+
+def _built(uow: UnitOfWork, name: str, build: object) -> object:
+    """A statement built once per database (building costs more than running it)."""
+    cached = uow.db.caches.get(name)
+    if cached is None:
+        cached = uow.db.caches[name] = build(uow)  # type: ignore[operator]
+    return cached
+
+
+# The customer behind an identity and their chat's state, in one round trip per update.
+_CUSTOMER_AND_STATE = (
+    select(Customer, ChatState.step, ChatState.data, ChatState.version)
+    .select_from(ChannelIdentity)
+    .join(Customer, Customer.id == ChannelIdentity.customer_id)
+    .outerjoin(
+        ChatState,
+        (ChatState.channel == bindparam("channel")) & (ChatState.chat_id == bindparam("chat_id")),
+    )
+    .where(
+        ChannelIdentity.channel == bindparam("channel"),
+        ChannelIdentity.external_id == bindparam("user_id"),
+    )
+)
+
+
+async def customer_and_state(
+    uow: UnitOfWork, channel: str, user_id: str, chat_id: str
+) -> tuple[Customer, ChatData, int | None] | None:
+    """A known customer with their chat's state and version; None for a first contact."""
+    row = (
+        await uow.session.execute(
+            _CUSTOMER_AND_STATE, {"channel": channel, "user_id": user_id, "chat_id": chat_id}
+        )
+    ).first()
+    if row is None:
+        return None
+    customer, step, data, version = row
+    if version is None:
+        return customer, ChatData(), None
+    return customer, ChatData(step, dict(data or {})), version
 
 
 async def load(uow: UnitOfWork, channel: str, chat_id: str) -> tuple[ChatData, int | None]:
@@ -32,20 +84,19 @@ async def save(
     """Write the state if nobody else did since ``version`` was read, else StateConflict."""
     now = uow.clock.now()
     if version is None:
-        try:
-            async with uow.session.begin_nested():
-                await uow.session.execute(
-                    insert(ChatState).values(
-                        channel=channel,
-                        chat_id=chat_id,
-                        step=chat.step,
-                        data=chat.data,
-                        version=1,
-                        updated_at=now,
-                    )
-                )
-        except IntegrityError as exc:
-            raise StateConflict() from exc
+        first = await uow.session.execute(
+            _built(uow, "first_state", lambda u: _insert_or_ignore(u, ChatState)),  # type: ignore[arg-type]
+            {
+                "channel": channel,
+                "chat_id": chat_id,
+                "step": chat.step,
+                "data": chat.data,
+                "version": 1,
+                "updated_at": now,
+            },
+        )
+        if first.rowcount != 1:  # type: ignore[attr-defined]
+            raise StateConflict()
         return
     result = await uow.session.execute(
         update(ChatState)
@@ -63,16 +114,11 @@ async def save(
 
 async def first_time_seen(uow: UnitOfWork, channel: str, update_id: str) -> bool:
     """Record an update id; False when it was handled before (a redelivery)."""
-    try:
-        async with uow.session.begin_nested():
-            await uow.session.execute(
-                insert(ProcessedUpdate).values(
-                    channel=channel, update_id=update_id, seen_at=uow.clock.now()
-                )
-            )
-    except IntegrityError:
-        return False
-    return True
+    result = await uow.session.execute(
+        _built(uow, "seen_update", lambda u: _insert_or_ignore(u, ProcessedUpdate)),  # type: ignore[arg-type]
+        {"channel": channel, "update_id": update_id, "seen_at": uow.clock.now()},
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 async def forget_updates_before(uow: UnitOfWork, days: int = 2) -> None:

@@ -13,7 +13,15 @@ from core.customers import live_order_count
 from core.errors import EmptyCart, InvalidQuantity, ProductUnavailable, PromoUnknown
 from core.models import Customer, DealEntry, Product, Promotion
 from core.pricing.quote import quote
-from core.pricing.types import CartItem, PricedProduct, PricingPolicy, Quote
+from core.pricing.types import (
+    CartItem,
+    CustomerFacts,
+    GiftOffer,
+    PricedProduct,
+    PricingPolicy,
+    PromoRule,
+    Quote,
+)
 from core.promotions import customer_facts, promotion_by_code, rule_for
 from core.uow import UnitOfWork
 
@@ -63,15 +71,17 @@ def policy_of(uow: UnitOfWork) -> PricingPolicy:
     )
 
 
-async def price_items(
-    uow: UnitOfWork,
-    customer: Customer,
-    items: Sequence[tuple[int, int]],
-    *,
-    promo_code: str | None,
-    strict: bool,
-) -> PricedCart:
-    """Quote ``items`` for ``customer`` today; strict=True raises any promo refusal."""
+@dataclass(frozen=True)
+class PricingInputs:
+    """The rows a quote of these items needs: loaded once, priced with any promotion."""
+
+    cart: list[CartItem]
+    products: dict[int, Product]
+    gifts: list[GiftOffer]
+
+
+async def load_inputs(uow: UnitOfWork, items: Sequence[tuple[int, int]]) -> PricingInputs:
+    """Products with today's deal prices and the gift rules they trigger (two queries)."""
     merged = merge_items(items)
     if not merged:
         raise EmptyCart()
@@ -101,7 +111,40 @@ async def price_items(
         )
         for product_id, quantity in merged
     ]
-    gifts = await gift_offers_for(uow, ids)
+    return PricingInputs(cart=cart, products=products, gifts=await gift_offers_for(uow, ids))
+
+
+def quote_inputs(
+    uow: UnitOfWork,
+    inputs: PricingInputs,
+    *,
+    promo: PromoRule | None,
+    customer: CustomerFacts | None,
+    strict: bool,
+) -> Quote:
+    """The pure quote of loaded inputs (cheap: the coupon check runs it once per coupon)."""
+    return quote(
+        inputs.cart,
+        policy=policy_of(uow),
+        now=uow.clock.now(),
+        gifts=inputs.gifts,
+        promo=promo,
+        customer=customer,
+        strict=strict,
+    )
+
+
+async def price_items(
+    uow: UnitOfWork,
+    customer: Customer,
+    items: Sequence[tuple[int, int]],
+    *,
+    promo_code: str | None,
+    strict: bool,
+    inputs: PricingInputs | None = None,
+) -> PricedCart:
+    """Quote ``items`` for ``customer`` today; strict=True raises any promo refusal."""
+    inputs = inputs or await load_inputs(uow, items)
     promotion, unknown = None, None
     if promo_code:
         try:
@@ -117,15 +160,15 @@ async def price_items(
         if promotion and live_orders is not None
         else None
     )
-    priced = quote(
-        cart,
-        policy=policy_of(uow),
-        now=uow.clock.now(),
-        gifts=gifts,
+    priced = quote_inputs(
+        uow,
+        inputs,
         promo=await rule_for(uow, promotion) if promotion else None,
         customer=facts,
         strict=strict,
     )
     if unknown is not None:
         priced = replace(priced, promo_error=unknown)
-    return PricedCart(quote=priced, products=products, promotion=promotion, live_orders=live_orders)
+    return PricedCart(
+        quote=priced, products=inputs.products, promotion=promotion, live_orders=live_orders
+    )
