@@ -38,7 +38,13 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bench.common import machine, percentile
-from bot.handlers.telegram import CONCURRENCY, SQLITE_CONCURRENCY, PerChatUpdateProcessor
+from bench.loopback import LoopbackRequest, fake_bot_server
+from bot.handlers.telegram import (
+    CONCURRENCY,
+    SQLITE_CONCURRENCY,
+    PerChatUpdateProcessor,
+    build_application,
+)
 from core.clock import FixedClock
 from core.config import Settings
 from core.customers import bind_to_unit, customer_for_identity, set_address, set_phone
@@ -53,7 +59,6 @@ from tests.telegram.fake_bot_api import (
     chat,
     message_update,
     press_update,
-    telegram_app,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -257,11 +262,33 @@ async def seeded_database(folder: Path, customers: int) -> tuple[Database, list[
     return db, people
 
 
+def requests_for(api: str | None) -> tuple[RecordingRequest, RecordingRequest]:
+    """(calls, getUpdates) requests: HTTP to the fake server at ``api``, else recording."""
+    if api:
+        return LoopbackRequest(), LoopbackRequest(connections=1)
+    return RecordingRequest(), RecordingRequest()
+
+
 async def storefront_run(
-    db: Database, people: list[Person], rounds: int, gap_s: float, concurrency: int | None
+    db: Database,
+    *,
+    people: list[Person],
+    rounds: int,
+    gap_s: float,
+    concurrency: int | None,
+    api: str | None,
 ) -> tuple[list[float], float, list[list[dict[str, Any]]], int]:
     """All customers shop at once; latencies, elapsed seconds, their updates, misses."""
-    async with telegram_app(db, concurrent_updates=concurrency) as app:
+    calls, polls = requests_for(api)
+    app = build_application(
+        db,
+        TOKEN,
+        api_url=api,
+        request=calls,
+        get_updates_request=polls,
+        concurrent_updates=concurrency,
+    )
+    async with app:
         latencies: list[float] = []
         shoppers = [
             Shopper(app, who, random.Random(who.id), latencies, gap_s=gap_s) for who in people
@@ -273,14 +300,16 @@ async def storefront_run(
 
 
 async def echo_run(
-    streams: list[list[dict[str, Any]]], gap_s: float, concurrency: int
+    streams: list[list[dict[str, Any]]], gap_s: float, concurrency: int, api: str | None
 ) -> tuple[list[float], float]:
-    """The same updates through a bare echo Application on the same recording request."""
+    """The same updates through a bare echo Application on the same kind of request."""
+    calls, polls = requests_for(api)
+    builder = Application.builder().token(TOKEN)
+    if api:
+        builder = builder.base_url(f"{api}/bot")
     app = (
-        Application.builder()
-        .token(TOKEN)
-        .request(RecordingRequest())
-        .get_updates_request(RecordingRequest())
+        builder.request(calls)
+        .get_updates_request(polls)
         .concurrent_updates(PerChatUpdateProcessor(concurrency))
         .build()
     )
@@ -301,20 +330,78 @@ def line(name: str, latencies: list[float], elapsed: float) -> str:
     )
 
 
-async def run(customers: int, rounds: int, rate: float, concurrency: int | None) -> None:
-    """Seed, warm up both bots, measure both, print the comparison."""
+@dataclass
+class Figures:
+    """One harness's measurements: storefront and echo on the same updates."""
+
+    store: tuple[list[float], float]
+    echo: tuple[list[float], float]
+    misses: int
+
+    def report(self, title: str) -> None:
+        """Print both rows and the throughput ratio."""
+        (store_lat, store_s), (echo_lat, echo_s) = self.store, self.echo
+        print(title)
+        print(line("storefront", store_lat, store_s))
+        print(line("echo", echo_lat, echo_s))
+        ratio = (len(store_lat) / store_s) / (len(echo_lat) / echo_s)
+        print(f"storefront / echo throughput: {ratio:.1%}; buttons not found: {self.misses}")
+
+
+async def measure(
+    db: Database,
+    *,
+    people: list[Person],
+    rounds: int,
+    gap_s: float,
+    concurrency: int,
+    api: str | None,
+) -> Figures:
+    """Warm up on the spare customers, then storefront and echo on the measured ones."""
+    warm, measured = people[-10:], people[:-10]
+    _lat, _el, warm_streams, _m = await storefront_run(
+        db, people=warm, rounds=1, gap_s=0.0, concurrency=concurrency, api=api
+    )
+    await echo_run(warm_streams, 0.0, concurrency, api)
+    store_lat, store_s, streams, misses = await storefront_run(
+        db, people=measured, rounds=rounds, gap_s=gap_s, concurrency=concurrency, api=api
+    )
+    echo = await echo_run(streams, gap_s, concurrency, api)
+    return Figures((store_lat, store_s), echo, misses)
+
+
+async def run(
+    customers: int, rounds: int, rate: float, concurrency: int | None, harness: str
+) -> None:
+    """Seed, measure on each harness, print the comparisons."""
     gap_s = customers / rate if rate else 0.0
+    results: list[tuple[str, Figures]] = []
     with tempfile.TemporaryDirectory() as folder:
-        db, people = await seeded_database(Path(folder), customers + 10)
+        db, people = await seeded_database(Path(folder), 2 * (customers + 10))
         if concurrency is None:
             concurrency = SQLITE_CONCURRENCY if db.is_sqlite else CONCURRENCY
-        warm, measured = people[customers:], people[:customers]
-        _lat, _el, warm_streams, _m = await storefront_run(db, warm, 1, 0.0, concurrency)
-        await echo_run(warm_streams, 0.0, concurrency)
-        store_lat, store_s, streams, misses = await storefront_run(
-            db, measured, rounds, gap_s, concurrency
-        )
-        echo_lat, echo_s = await echo_run(streams, gap_s, concurrency)
+        half = customers + 10
+        if harness in ("http", "both"):
+            async with fake_bot_server() as api:
+                figures = await measure(
+                    db,
+                    people=people[:half],
+                    rounds=rounds,
+                    gap_s=gap_s,
+                    concurrency=concurrency,
+                    api=api,
+                )
+            results.append(("Bot API over loopback HTTP (PTB's HTTPXRequest)", figures))
+        if harness in ("recording", "both"):
+            figures = await measure(
+                db,
+                people=people[half:],
+                rounds=rounds,
+                gap_s=gap_s,
+                concurrency=concurrency,
+                api=None,
+            )
+            results.append(("recording request (no HTTP at all)", figures))
         async with db.uow() as uow:
             orders = await uow.session.scalar(select(func.count()).select_from(Order))
         await db.dispose()
@@ -322,14 +409,11 @@ async def run(customers: int, rounds: int, rate: float, concurrency: int | None)
     print(f"machine: {machine()}")
     print(
         f"{customers} customers, {rounds} round(s) of {'/'.join(s.__name__ for s in WORKLOAD)}, "
-        f"{mode}, SQLite, {concurrency} update(s) in flight at most (PerChatUpdateProcessor), "
-        "python-telegram-bot on a recording request"
+        f"{mode}, SQLite, {concurrency} update(s) in flight at most (PerChatUpdateProcessor)"
     )
-    print(line("storefront", store_lat, store_s))
-    print(line("echo", echo_lat, echo_s))
-    ratio = (len(store_lat) / store_s) / (len(echo_lat) / echo_s)
-    print(f"storefront / echo throughput: {ratio:.1%}")
-    print(f"orders placed: {orders} (incl. {len(warm)} warm-up); buttons not found: {misses}")
+    for title, figures in results:
+        figures.report(f"-- {title}")
+    print(f"orders placed: {orders} (warm-up included)")
 
 
 def main() -> None:
@@ -346,8 +430,14 @@ def main() -> None:
         default=None,
         help="updates processed at once (default: what `linli bot` uses for the database)",
     )
+    parser.add_argument(
+        "--harness",
+        choices=("both", "http", "recording"),
+        default="both",
+        help="Bot API over loopback HTTP, the in-process recording request, or both",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.customers, args.rounds, args.rate, args.concurrency))
+    asyncio.run(run(args.customers, args.rounds, args.rate, args.concurrency, args.harness))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from core.customers import live_order_count
 from core.errors import InvalidQuantity, ProductUnavailable, PromoError
@@ -39,51 +39,92 @@ class CartView:
     coupons: tuple[str, ...]
 
 
+_LINES = (
+    select(CartLine.product_id, CartLine.quantity)
+    .where(CartLine.customer_id == bindparam("customer_id"))
+    .order_by(CartLine.added_at, CartLine.product_id)
+)
+
+
+# Core statements on the table: the cart's rows are only ever read through cart_items.
+_LINE = CartLine.__table__
+_LINE_KEY = (_LINE.c.customer_id == bindparam("of_customer")) & (
+    _LINE.c.product_id == bindparam("of_product")
+)
+_INSERT_LINE = insert(_LINE)
+_UPDATE_LINE = update(_LINE).where(_LINE_KEY).values(quantity=bindparam("new_quantity"))
+_DELETE_LINE = delete(_LINE).where(_LINE_KEY)
+
+
 async def cart_items(uow: UnitOfWork, customer_id: int) -> list[tuple[int, int]]:
-    """(product id, quantity) in the order lines were added."""
-    rows = await uow.session.execute(
-        select(CartLine.product_id, CartLine.quantity)
-        .where(CartLine.customer_id == customer_id)
-        .order_by(CartLine.added_at, CartLine.product_id)
-    )
-    return [(product_id, quantity) for product_id, quantity in rows.all()]
+    """(product id, quantity) in the order lines were added.
+
+    Read once per transaction: a single tap may show the cart count, the card's "in
+    cart" and check the line limit. The writers below keep the memo in step.
+    """
+    key = ("cart", customer_id)
+    memo = uow.memo.get(key)
+    if memo is None:
+        rows = await uow.session.execute(_LINES, {"customer_id": customer_id})
+        memo = uow.memo[key] = [(product_id, quantity) for product_id, quantity in rows.all()]
+    return list(memo)
+
+
+def _remember(uow: UnitOfWork, customer_id: int, product_id: int, quantity: int) -> None:
+    """Keep the memo of the cart's lines as the database now has them."""
+    memo = uow.memo.get(("cart", customer_id))
+    if memo is None:
+        return
+    at = next((n for n, (pid, _q) in enumerate(memo) if pid == product_id), None)
+    if at is None:
+        if quantity:
+            memo.append((product_id, quantity))
+    elif quantity:
+        memo[at] = (product_id, quantity)
+    else:
+        del memo[at]
 
 
 async def set_quantity(uow: UnitOfWork, customer_id: int, product_id: int, quantity: int) -> int:
-    """Set a line's quantity (0 removes it); returns the quantity now in the cart."""
+    """Set a line's quantity (0 removes it); returns the quantity now in the cart.
+
+    Every refusal comes before the write, so callers need no savepoint around this.
+    """
     whole = isinstance(quantity, int) and not isinstance(quantity, bool)
     if not whole or not 0 <= quantity <= MAX_QUANTITY:
         raise InvalidQuantity(quantity=quantity, maximum=MAX_QUANTITY)
-    line = await uow.session.get(CartLine, (customer_id, product_id))
+    lines = dict(await cart_items(uow, customer_id))
+    current = lines.get(product_id)
+    keys = {"of_customer": customer_id, "of_product": product_id}
     if quantity == 0:
-        if line is not None:
-            await uow.session.delete(line)
-            await uow.session.flush()
+        if current is not None:
+            await uow.session.execute(_DELETE_LINE, keys)
+            _remember(uow, customer_id, product_id, 0)
         return 0
-    if line is None:
+    if current is None:
         product = await uow.session.get(Product, product_id)
         if product is None or not product.active:
             raise ProductUnavailable(sku=product.sku if product else "")
-        if len(await cart_items(uow, customer_id)) >= MAX_LINES:
+        if len(lines) >= MAX_LINES:
             raise InvalidQuantity(quantity=MAX_LINES + 1, maximum=MAX_LINES)
-        uow.session.add(
-            CartLine(
-                customer_id=customer_id,
-                product_id=product_id,
-                quantity=quantity,
-                added_at=uow.clock.now(),
-            )
+        await uow.session.execute(
+            _INSERT_LINE,
+            {
+                "customer_id": customer_id,
+                "product_id": product_id,
+                "quantity": quantity,
+                "added_at": uow.clock.now(),
+            },
         )
-    else:
-        line.quantity = quantity
-    await uow.session.flush()
+    elif current != quantity:
+        await uow.session.execute(_UPDATE_LINE, {**keys, "new_quantity": quantity})
+    _remember(uow, customer_id, product_id, quantity)
     return quantity
 
 
 async def change_quantity(uow: UnitOfWork, customer_id: int, product_id: int, delta: int) -> int:
     """The + / − buttons: move a line by ``delta``, clamped to 0..99."""
-    line = await uow.session.get(CartLine, (customer_id, product_id))
-    current = line.quantity if line else 0
+    current = dict(await cart_items(uow, customer_id)).get(product_id, 0)
     return await set_quantity(
         uow, customer_id, product_id, max(0, min(MAX_QUANTITY, current + delta))
     )
@@ -91,6 +132,7 @@ async def change_quantity(uow: UnitOfWork, customer_id: int, product_id: int, de
 
 async def clear(uow: UnitOfWork, customer_id: int) -> None:
     """Empty the cart and forget its promo code."""
+    uow.memo[("cart", customer_id)] = []
     await uow.session.execute(delete(CartLine).where(CartLine.customer_id == customer_id))
     await uow.session.execute(delete(CartPromo).where(CartPromo.customer_id == customer_id))
 

@@ -40,6 +40,9 @@ class UnitOfWork:
         self.db = db
         self._session: AsyncSession | None = None
         self._committed = False
+        # Reads worth keeping for the rest of this transaction (e.g. the cart's lines, read
+        # by several screens of one update); whoever writes the data keeps it in step.
+        self.memo: dict[Any, Any] = {}
 
     @property
     def session(self) -> AsyncSession:
@@ -61,6 +64,7 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         self._session = self.db.sessions()
         self._committed = False
+        self.memo.clear()
         return self
 
     async def __aexit__(
@@ -78,7 +82,9 @@ class UnitOfWork:
         """Make the work durable."""
         await self.session.commit()
         self._committed = True
+        self.memo.clear()
 
     async def rollback(self) -> None:
         """Throw the work away (also done on exit when not committed)."""
+        self.memo.clear()
         await self.session.rollback()

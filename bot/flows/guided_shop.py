@@ -44,7 +44,7 @@ from bot.messages.errors import explain
 from core.cart import CartView, cart_items, change_quantity, checkout_cart, set_quantity
 from core.catalog.search import categories, products_in_category
 from core.errors import DomainError
-from core.models import CartLine, Category, Product
+from core.models import Category, Product
 
 CATEGORIES_PER_PAGE = 8
 PRODUCTS_PER_PAGE = 6
@@ -181,13 +181,13 @@ async def product_answer(ctx: Ctx, text: str | None) -> None:
 async def ask_item(ctx: Ctx, product_id: int, *, note: str | None = None) -> None:
     """How many of this one, the running total, then: one more, remove, or that's all."""
     product = await ctx.uow.session.get(Product, product_id)
-    line = await ctx.uow.session.get(CartLine, (ctx.customer.id, product_id))
-    if product is None or line is None:
+    quantity = dict(await cart_items(ctx.uow, ctx.customer.id)).get(product_id)
+    if product is None or quantity is None:
         await ask_category(ctx, note=note)
         return
     cart, _gone = await load_cart(ctx)
     have = ctx._("In your order: {name} × {num}").format(
-        name=product_name(ctx, product), num=line.quantity
+        name=product_name(ctx, product), num=quantity
     )
     if product.sku in cart.short:
         left = cart.short[product.sku]
@@ -198,7 +198,7 @@ async def ask_item(ctx: Ctx, product_id: int, *, note: str | None = None) -> Non
         ).format(num=left)
     ctx.chat.go(STEP_ITEM, product_id=product_id, category_id=product.category_id)
     rows = [
-        [ADD_ONE, TAKE_ONE] if line.quantity > 1 else [ADD_ONE],
+        [ADD_ONE, TAKE_ONE] if quantity > 1 else [ADD_ONE],
         [REMOVE],
         [SOMETHING_ELSE, THATS_ALL],
     ]

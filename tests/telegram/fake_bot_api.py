@@ -170,7 +170,7 @@ class RecordingRequest(BaseRequest):
             self._record(Call(api_method, params, None))
             body = {"ok": False, "error_code": failure.status, "description": failure.description}
             return failure.status, json.dumps(body).encode()
-        result = self._result(api_method, params)
+        result = self.answer(api_method, params)
         self._record(Call(api_method, params, result))
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
@@ -194,7 +194,7 @@ class RecordingRequest(BaseRequest):
                 return failure
         return None
 
-    def _result(self, method: str, params: dict[str, Any]) -> Any:
+    def answer(self, method: str, params: dict[str, Any]) -> Any:
         """What the Bot API returns for ``method``."""
         if method == "getMe":
             return {**BOT_USER, "can_join_groups": False, "supports_inline_queries": False}
