@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -73,8 +73,7 @@ class Translator:
 
     def money(self, fen: int) -> str:
         """``1230`` fen → ``"¥12.30"``; integer fen only, so no float ever meets a price."""
-        amount = Decimal(require_fen(fen, "fen")) / 100
-        return format_currency(amount, "CNY", format=self._money_pattern, locale=self.babel_locale)
+        return _money(require_fen(fen, "fen"), self._money_pattern, self.babel_locale)
 
     def date(self, value: dt.date | dt.datetime) -> str:
         """A calendar date with its year; an instant is first seen in business time."""
@@ -162,3 +161,9 @@ def compile_po(po_path: Path, locale: str) -> Translations:
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
     return Translations(buffer, domain=DOMAIN)
+
+
+@lru_cache(maxsize=8192)
+def _money(fen: int, pattern: str | None, locale: Locale) -> str:
+    """Babel's currency formatting, remembered: a cart screen formats dozens of prices."""
+    return format_currency(Decimal(fen) / 100, "CNY", format=pattern, locale=locale)

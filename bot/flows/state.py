@@ -99,17 +99,37 @@ async def save(
             raise StateConflict()
         return
     result = await uow.session.execute(
-        update(ChatState)
-        .where(
-            ChatState.channel == channel,
-            ChatState.chat_id == chat_id,
-            ChatState.version == version,
-        )
-        .values(step=chat.step, data=chat.data, version=version + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
+        _NEXT_VERSION,
+        {
+            "of_channel": channel,
+            "of_chat": chat_id,
+            "seen_version": version,
+            "step": chat.step,
+            "data": chat.data,
+            "version": version + 1,
+            "updated_at": now,
+        },
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise StateConflict()
+
+
+# Core, on the table: the ORM's update machinery cost more than the write itself.
+_STATE = ChatState.__table__
+_NEXT_VERSION = (
+    update(_STATE)
+    .where(
+        _STATE.c.channel == bindparam("of_channel"),
+        _STATE.c.chat_id == bindparam("of_chat"),
+        _STATE.c.version == bindparam("seen_version"),
+    )
+    .values(
+        step=bindparam("step"),
+        data=bindparam("data"),
+        version=bindparam("version"),
+        updated_at=bindparam("updated_at"),
+    )
+)
 
 
 async def first_time_seen(uow: UnitOfWork, channel: str, update_id: str) -> bool:

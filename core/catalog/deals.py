@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from core.catalog.search import product_by_sku
 from core.errors import InvalidInput, ProductUnavailable
@@ -80,14 +80,17 @@ async def deal_prices(
     """Deal price by product id for a cart's products, so pricing never sees a stale "deal"."""
     if not product_ids:
         return {}
-    statement = (
-        select(DealEntry.product_id, DealEntry.deal_price_fen)
-        .join(Product, DealEntry.product_id == Product.id)
-        .where(
-            DealEntry.deal_date == day,
-            DealEntry.product_id.in_(set(product_ids)),
-            DealEntry.deal_price_fen < Product.price_fen,
-        )
-    )
-    rows = await uow.session.execute(statement)
+    rows = await uow.session.execute(_DEAL_PRICES, {"day": day, "ids": sorted(set(product_ids))})
     return {product_id: price for product_id, price in rows}
+
+
+# Built once: every card and list asks, and building the statement cost more than running it.
+_DEAL_PRICES = (
+    select(DealEntry.product_id, DealEntry.deal_price_fen)
+    .join(Product, DealEntry.product_id == Product.id)
+    .where(
+        DealEntry.deal_date == bindparam("day"),
+        DealEntry.product_id.in_(bindparam("ids", expanding=True)),
+        DealEntry.deal_price_fen < Product.price_fen,
+    )
+)
