@@ -9,25 +9,30 @@ toasts are cut to 200 characters and photo captions to 1,024.
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
-    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
 from telegram.constants import CallbackQueryLimit, MessageLimit
 from telegram.error import BadRequest, Forbidden
+from telegram.warnings import PTBUserWarning
 
 from bot.flows.replies import Edit, Forward, InlineKeyboard, Reply, Say, Toast
 from core.relay import remember
 from core.uow import Database
 
 log = logging.getLogger("linli.telegram")
+# Renderer._api calls known endpoints through do_api_request on purpose (to skip parsing
+# answers it never reads); PTB suggests the typed method each time, which we decline.
+warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
 
 CHANNEL = "telegram"
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
@@ -79,6 +84,29 @@ def say_markup(reply: Say) -> Markup | None:
     if reply.remove_keyboard:
         return ReplyKeyboardRemove()
     return None
+
+
+def json_markup(reply: Say) -> dict[str, Any] | None:
+    """The markup as the Bot API's JSON: inline buttons built directly, as dicts.
+
+    Building PTB's frozen objects and serialising them back cost more CPU than the rest
+    of a menu step (bench/telegram_bench.py), and text messages need nothing else.
+    """
+    if reply.buttons:
+        if reply.keyboard is not None or reply.ask_contact:
+            log.warning("a Say had both inline buttons and a reply keyboard; keys dropped")
+        return _inline_json(reply.buttons)
+    markup = say_markup(reply)
+    return markup.to_dict() if markup is not None else None
+
+
+def _inline_json(buttons: InlineKeyboard) -> dict[str, Any]:
+    """``{"inline_keyboard": [[{"text", "callback_data"}, …], …]}``."""
+    return {
+        "inline_keyboard": [
+            [{"text": b.label, "callback_data": b.data} for b in row] for row in buttons
+        ]
+    }
 
 
 def chunks(text: str, limit: int = TEXT_LIMIT) -> list[str]:
@@ -141,25 +169,27 @@ class Renderer:
                 # e.g. a partner who never opened the bot: the customer's own replies still go
                 log.warning("message to chat %s refused: %s", reply.chat_id, refused)
 
-    async def say(self, chat_id: int, reply: Say) -> Message | None:
-        """A new message (split when too long; the markup goes on the last part)."""
-        markup = say_markup(reply)
+    async def say(self, chat_id: int, reply: Say) -> int | None:
+        """A new message (split when too long; the markup goes on the last part); its id."""
         if reply.image is not None:
             caption = reply.text if len(reply.text) <= CAPTION_LIMIT else None
-            sent = await self.bot.send_photo(
-                chat_id, reply.image, caption=caption, reply_markup=markup
+            photo = await self.bot.send_photo(
+                chat_id, reply.image, caption=caption, reply_markup=say_markup(reply)
             )
             if caption is not None or not reply.text:
-                return sent
-            markup = None
+                return photo.message_id
+            reply = Say(reply.text)
         parts = chunks(reply.text)
         if not parts:
             log.warning("an empty Say for chat %s was not sent", chat_id)
             return None
-        sent_last: Message | None = None
+        markup = json_markup(reply)
+        sent_last: int | None = None
         for n, part in enumerate(parts, start=1):
-            sent_last = await self.bot.send_message(
-                chat_id, part, reply_markup=markup if n == len(parts) else None
+            sent_last = await self._api(
+                "sendMessage",
+                {"chat_id": chat_id, "text": part},
+                markup if n == len(parts) else None,
             )
         return sent_last
 
@@ -167,11 +197,14 @@ class Renderer:
         """Rewrite the pressed message; a message that cannot be edited gets a fresh one."""
         if target.pressed_message_id is not None:
             try:
-                await self.bot.edit_message_text(
-                    clip(reply.text, TEXT_LIMIT),
-                    chat_id=target.chat_id,
-                    message_id=target.pressed_message_id,
-                    reply_markup=inline_markup(reply.buttons),
+                await self._api(
+                    "editMessageText",
+                    {
+                        "chat_id": target.chat_id,
+                        "message_id": target.pressed_message_id,
+                        "text": clip(reply.text, TEXT_LIMIT),
+                    },
+                    _inline_json(reply.buttons) if reply.buttons else None,
                 )
                 return
             except BadRequest as refused:
@@ -181,6 +214,19 @@ class Renderer:
                 log.info("chat %s: edit refused (%s); sending anew", target.chat_id, refused)
         await self.say(target.chat_id, Say(reply.text, reply.buttons))
 
+    async def _api(
+        self, method: str, params: dict[str, Any], markup: dict[str, Any] | None
+    ) -> int | None:
+        """Call ``method`` without parsing the answer into PTB objects; the message id.
+
+        PTB's ``do_api_request`` goes through the same request, rate limiter and error
+        mapping as ``send_message``; only the Message we never read is not rebuilt.
+        """
+        if markup is not None:
+            params = {**params, "reply_markup": markup}
+        result = await self.bot.do_api_request(method, api_kwargs=params)
+        return int(result["message_id"]) if isinstance(result, dict) else None
+
     async def forward(self, reply: Forward) -> None:
         """A message to another person, remembered when their answer must be relayed back."""
         if reply.channel != CHANNEL:
@@ -189,7 +235,8 @@ class Renderer:
         chat_id = int(reply.chat_id)
         if reply.photo_ref:
             caption = clip(reply.text, CAPTION_LIMIT) if reply.text else None
-            sent = await self.bot.send_photo(chat_id, reply.photo_ref, caption=caption)
+            photo = await self.bot.send_photo(chat_id, reply.photo_ref, caption=caption)
+            sent: int | None = photo.message_id
         else:
             sent = await self.say(chat_id, Say(reply.text))
         if sent is None or reply.relay_customer_id is None:
@@ -199,7 +246,7 @@ class Renderer:
                 uow,
                 channel=CHANNEL,
                 partner_chat_id=reply.chat_id,
-                message_ref=str(sent.message_id),
+                message_ref=str(sent),
                 customer_id=reply.relay_customer_id,
             )
             await uow.commit()
