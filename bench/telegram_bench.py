@@ -56,7 +56,7 @@ from tests.telegram.fake_bot_api import (
     TOKEN,
     Person,
     RecordingRequest,
-    chat,
+    Shown,
     message_update,
     press_update,
 )
@@ -81,6 +81,8 @@ class Shopper:
     sent: list[dict[str, Any]] = field(default_factory=list)
     misses: int = 0
     _due: float = 0.0
+    _read: int = 0
+    _screens: dict[int, Shown] = field(default_factory=dict)
 
     async def text(self, text: str) -> None:
         """Type a message."""
@@ -92,15 +94,32 @@ class Shopper:
 
     async def press_where(self, wanted: Callable[[str], bool]) -> None:
         """Tap a random button on the newest screen whose label ``wanted`` accepts."""
-        screen = chat(self.app, self.who)
-        choices = (
-            [(label, data) for label, data in screen[-1].buttons if wanted(label)] if screen else []
-        )
-        if not choices:
+        newest = self._newest()
+        choices = [(label, d) for label, d in newest.buttons if wanted(label)] if newest else []
+        if newest is None or not choices:
             self.misses += 1
             return
         _label, data = self.rng.choice(choices)
-        await self._deliver(press_update(self._request, self.who, data, screen[-1].message_id))
+        await self._deliver(press_update(self._request, self.who, data, newest.message_id))
+
+    def _newest(self) -> Shown | None:
+        """The newest message of this chat, reading only the calls made since last time.
+
+        (``chat()`` replays the whole chat; a long session would charge the storefront's
+        figures with the simulated customer's reading, which the echo run never pays.)
+        """
+        calls = self._request.to(self.who.id)
+        for call in calls[self._read :]:
+            if not isinstance(call.result, dict):
+                continue
+            message_id = int(call.result["message_id"])
+            if call.method in ("sendMessage", "sendPhoto"):
+                self._screens[message_id] = Shown(message_id, call.text, call.buttons)
+            elif call.method == "editMessageText" and message_id in self._screens:
+                shown = self._screens[message_id]
+                shown.text, shown.buttons = call.text, call.buttons
+        self._read = len(calls)
+        return self._screens[max(self._screens)] if self._screens else None
 
     @property
     def _request(self) -> RecordingRequest:

@@ -93,5 +93,5 @@ async def show_category(ctx: Ctx, category_id: int, page: int) -> None:
 async def _page_of(ctx: Ctx, category_id: int, page: int) -> list[Product]:
     """One page plus one more product, so the ▶ button appears only when there is more."""
     return await products_in_category(
-        ctx.uow, category_id, limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE
+        ctx.uow, category_id, limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE, deals_on=today(ctx)
     )

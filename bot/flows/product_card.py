@@ -13,7 +13,7 @@ from bot.flows.search import parse_search_back
 from bot.flows.shelf import cart_button, english, product_name, today
 from bot.messages.errors import explain
 from core.cart import cart_items, change_quantity, set_quantity
-from core.catalog.deals import deal_prices
+from core.catalog.deals import deal_prices, product_with_deal
 from core.errors import DomainError, InvalidQuantity, OutOfStock
 from core.models import Product
 from core.orders.pricing_context import MAX_QUANTITY
@@ -24,7 +24,7 @@ _REMEMBERED = "card_back"
 
 async def listed_product(ctx: Ctx, product_id: int) -> Product | None:
     """The product if it is still on sale; delisted and unknown ones are None."""
-    product = await ctx.uow.session.get(Product, product_id)
+    product, _deal = await product_with_deal(ctx.uow, product_id, today(ctx))
     return product if product is not None and product.active else None
 
 
