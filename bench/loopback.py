@@ -18,11 +18,39 @@ from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput
 from telegram.request import HTTPXRequest, RequestData
 
-from tests.telegram.fake_bot_api import Call, RecordingRequest
+from tests.telegram.fake_bot_api import Call, RecordingRequest, Shown
 
 
-class LoopbackRequest(RecordingRequest):
-    """Real HTTP to the fake server, every call recorded with the server's answer."""
+class ScreensOnly(RecordingRequest):
+    """Keeps each chat's messages as the app would show them, not every call.
+
+    A benchmark makes hundreds of thousands of calls: kept, they would grow the heap
+    the bot's garbage collector scans and charge the bot with the harness's memory.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.screens: dict[int, dict[int, Shown]] = {}
+
+    def _record(self, call: Call) -> None:
+        """Apply a sent or edited message to its chat; forget the call."""
+        if not isinstance(call.result, dict) or call.chat_id is None:
+            return
+        screens = self.screens.setdefault(call.chat_id, {})
+        message_id = int(call.result["message_id"])
+        if call.method in ("sendMessage", "sendPhoto"):
+            screens[message_id] = Shown(message_id, call.text, call.buttons)
+        elif call.method == "editMessageText" and message_id in screens:
+            screens[message_id].text, screens[message_id].buttons = call.text, call.buttons
+
+    def newest(self, chat_id: int) -> Shown | None:
+        """The newest message in a chat."""
+        screens = self.screens.get(chat_id)
+        return screens[max(screens)] if screens else None
+
+
+class LoopbackRequest(ScreensOnly):
+    """Real HTTP to the fake server; each chat's screens kept from the server's answers."""
 
     def __init__(self, connections: int = 32) -> None:
         super().__init__()

@@ -38,13 +38,14 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bench.common import machine, percentile
-from bench.loopback import LoopbackRequest, fake_bot_server
+from bench.loopback import LoopbackRequest, ScreensOnly, fake_bot_server
 from bot.handlers.telegram import (
     CONCURRENCY,
     SQLITE_CONCURRENCY,
     PerChatUpdateProcessor,
     build_application,
 )
+from core import heap
 from core.clock import FixedClock
 from core.config import Settings
 from core.customers import bind_to_unit, customer_for_identity, set_address, set_phone
@@ -55,8 +56,6 @@ from core.uow import Database
 from tests.telegram.fake_bot_api import (
     TOKEN,
     Person,
-    RecordingRequest,
-    Shown,
     message_update,
     press_update,
 )
@@ -81,8 +80,6 @@ class Shopper:
     sent: list[dict[str, Any]] = field(default_factory=list)
     misses: int = 0
     _due: float = 0.0
-    _read: int = 0
-    _screens: dict[int, Shown] = field(default_factory=dict)
 
     async def text(self, text: str) -> None:
         """Type a message."""
@@ -94,7 +91,7 @@ class Shopper:
 
     async def press_where(self, wanted: Callable[[str], bool]) -> None:
         """Tap a random button on the newest screen whose label ``wanted`` accepts."""
-        newest = self._newest()
+        newest = self._request.newest(self.who.id)
         choices = [(label, d) for label, d in newest.buttons if wanted(label)] if newest else []
         if newest is None or not choices:
             self.misses += 1
@@ -102,30 +99,11 @@ class Shopper:
         _label, data = self.rng.choice(choices)
         await self._deliver(press_update(self._request, self.who, data, newest.message_id))
 
-    def _newest(self) -> Shown | None:
-        """The newest message of this chat, reading only the calls made since last time.
-
-        (``chat()`` replays the whole chat; a long session would charge the storefront's
-        figures with the simulated customer's reading, which the echo run never pays.)
-        """
-        calls = self._request.to(self.who.id)
-        for call in calls[self._read :]:
-            if not isinstance(call.result, dict):
-                continue
-            message_id = int(call.result["message_id"])
-            if call.method in ("sendMessage", "sendPhoto"):
-                self._screens[message_id] = Shown(message_id, call.text, call.buttons)
-            elif call.method == "editMessageText" and message_id in self._screens:
-                shown = self._screens[message_id]
-                shown.text, shown.buttons = call.text, call.buttons
-        self._read = len(calls)
-        return self._screens[max(self._screens)] if self._screens else None
-
     @property
-    def _request(self) -> RecordingRequest:
-        """The storefront's recording request."""
+    def _request(self) -> ScreensOnly:
+        """The storefront's request, which keeps every chat's screens."""
         request = self.app.bot.request
-        assert isinstance(request, RecordingRequest)
+        assert isinstance(request, ScreensOnly)
         return request
 
     async def _deliver(self, raw: dict[str, Any]) -> None:
@@ -281,11 +259,11 @@ async def seeded_database(folder: Path, customers: int) -> tuple[Database, list[
     return db, people
 
 
-def requests_for(api: str | None) -> tuple[RecordingRequest, RecordingRequest]:
-    """(calls, getUpdates) requests: HTTP to the fake server at ``api``, else recording."""
+def requests_for(api: str | None) -> tuple[ScreensOnly, ScreensOnly]:
+    """(calls, getUpdates) requests: HTTP to the fake server at ``api``, else in-process."""
     if api:
         return LoopbackRequest(), LoopbackRequest(connections=1)
-    return RecordingRequest(), RecordingRequest()
+    return ScreensOnly(), ScreensOnly()
 
 
 async def storefront_run(
@@ -399,6 +377,7 @@ async def run(
         db, people = await seeded_database(Path(folder), 2 * (customers + 10))
         if concurrency is None:
             concurrency = SQLITE_CONCURRENCY if db.is_sqlite else CONCURRENCY
+        heap.settle()  # as `linli bot` does once it serves
         half = customers + 10
         if harness in ("http", "both"):
             async with fake_bot_server() as api:

@@ -14,6 +14,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.cli.common import settings_or_exit, with_database
 from bot.handlers.telegram import build_application, production_rate_limiter, register_commands
+from core import heap
 from core.config import ConfigError, require_telegram_token
 from core.uow import Database
 
@@ -69,6 +70,7 @@ async def poll(db: Database, token: str, api_url: str | None) -> None:
         await application.start()
         assert application.updater is not None
         await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        heap.settle()
         logging.getLogger("linli.telegram").info(
             "serving Telegram as @%s; Ctrl-C stops", application.bot.username
         )
