@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.flows import router
+from bot.flows.context import Ctx
 from bot.flows.events import Button, Command, Text
 from bot.handlers.memory import MemoryChannel
+from core.cart import cart_items, set_quantity
+from core.customers import customer_for_identity
+from core.errors import OutOfStock
 from core.models import ChatState
-from tests.factories import make_bound_customer, make_unit_with_partner
+from tests.factories import make_bound_customer, make_product, make_unit_with_partner
 
 
 async def test_help_shows_the_main_menu_in_the_customers_language(db):
@@ -71,3 +76,31 @@ async def _state(db):
     async with db.uow() as uow:
         row = await uow.session.scalar(select(ChatState))
     return row.step, row.version
+
+
+async def test_a_refused_step_keeps_nothing_it_wrote_but_says_why_and_counts_the_update(db):
+    await make_unit_with_partner(db)
+    product = await make_product(db, "REFUSE1", stock=5)
+
+    @router.on_command("refuse_test")
+    async def half_done_then_refused(ctx: Ctx) -> None:
+        ctx.chat.go("refused_here")
+        await set_quantity(ctx.uow, ctx.customer.id, product.id, 2)
+        raise OutOfStock(sku=product.sku, left=0, wanted=2)
+
+    try:
+        channel = MemoryChannel(db)
+        first = await channel.send(
+            "u1", Command("refuse_test"), update_id="901", language_code="en"
+        )
+        again = await channel.send("u1", Command("refuse_test"), update_id="901")
+    finally:
+        router._COMMANDS.pop("refuse_test")
+    assert [reply.text for reply in first] == ["Sorry, this item has just sold out."]
+    assert again == []
+    async with db.uow() as uow:
+        customer = await customer_for_identity(uow, "memory", "u1")
+        lines = await cart_items(uow, customer.id)
+        chat = await uow.session.scalar(select(ChatState))
+    assert lines == []
+    assert chat.step == "refused_here"
