@@ -224,4 +224,3 @@ async def ping_partner(ctx: Ctx, order: Order) -> None:
     )
 
 
-_ping_partner = ping_partner  # the name guided_shop.py imports today; prefer ping_partner

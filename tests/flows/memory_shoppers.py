@@ -6,11 +6,11 @@ from sqlalchemy import func, select
 
 from bot.flows import callbacks, state
 from bot.flows.events import Button
-from bot.handlers.memory import CHANNEL, MemoryChannel
-from core.customers import bind_to_unit, customer_for_identity, set_address, set_phone
+from bot.handlers.memory import MemoryChannel
 from core.models import Customer
 from core.uow import Database
 from tests.factories import UnitSetup
+from tests.flows.shopping import make_shopper
 
 EXPIRED = "This button has expired. Here is the menu again."
 
@@ -19,13 +19,7 @@ async def memory_shopper(
     db: Database, setup: UnitSetup, user: str, *, room: str = "1201", building: int = 0
 ) -> Customer:
     """An English-speaking customer of the unit who chats as ``user`` on the memory channel."""
-    async with db.uow() as uow:
-        customer = await customer_for_identity(uow, CHANNEL, user, locale="en")
-        await bind_to_unit(uow, customer, unit_id=setup.unit.id, partner=setup.partner)
-        await set_address(uow, customer, building_id=setup.building_ids[building], room=room)
-        await set_phone(uow, customer, "13900000000")
-        await uow.commit()
-    return customer
+    return await make_shopper(db, setup, user, building=building, room=room, locale="en")
 
 
 async def press_payload(channel: MemoryChannel, user: str, item: object) -> None:

@@ -10,10 +10,11 @@ from core.cart import view
 from core.catalog.deals import set_deal
 from core.catalog.search import index_product
 from core.clock import local_now
-from core.customers import bind_to_unit, customer_for_identity, set_address, set_phone
+from core.customers import customer_for_identity
 from core.models import Customer, Product
 from core.uow import Database
 from tests.factories import make_aisle, make_product, make_unit_with_partner
+from tests.flows.shopping import make_shopper
 
 SHOPPER = "shopper"
 
@@ -72,13 +73,7 @@ async def delist(db: Database, sku: str) -> None:
 async def shopper_in(db: Database, user: str = SHOPPER, *, locale: str = "en") -> Customer:
     """A memory-channel shopper bound to 锦绣花园 with an address and phone."""
     setup = await make_unit_with_partner(db)
-    async with db.uow() as uow:
-        customer = await customer_for_identity(uow, CHANNEL, user, locale=locale)
-        await bind_to_unit(uow, customer, unit_id=setup.unit.id, partner=setup.partner)
-        await set_address(uow, customer, building_id=setup.building_ids[0], room="1201")
-        await set_phone(uow, customer, "13900000000")
-        await uow.commit()
-    return customer
+    return await make_shopper(db, setup, user, building=0, locale=locale)
 
 
 async def in_cart(db: Database, user: str = SHOPPER) -> dict[str, int]:
