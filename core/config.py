@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     default_locale: str = "zh_CN"
     shipping_fee_fen: int = Field(default=300, ge=0)
     free_shipping_threshold_fen: int = Field(default=8900, ge=0)
+    new_customer_fee_fen: int = Field(default=2000, ge=0)  # partner pay per net new customer
+    delivery_fee_fen: int = Field(default=300, ge=0)  # partner pay per delivered order
     cutoff: dt.time = dt.time(15, 0)
     window_start: dt.time = dt.time(18, 0)
     window_end: dt.time = dt.time(21, 0)
@@ -44,6 +46,8 @@ class Settings(BaseSettings):
     @field_validator(
         "shipping_fee_fen",
         "free_shipping_threshold_fen",
+        "new_customer_fee_fen",
+        "delivery_fee_fen",
         "crate_overdue_days",
         "items_per_crate",
         mode="before",

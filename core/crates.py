@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 from core.clock import local_now
+from core.commissions.ledger import on_delivered
 from core.errors import CrateError, InvalidInput, NotFound
 from core.models import Building, CrateMovement, CratePickup, Customer, Order, OrderLine, Unit
 from core.orders.lifecycle import advance, lock_order, move
@@ -152,6 +153,7 @@ async def deliver(
         )
     order.crates_issued = issued
     await uow.session.flush()
+    await on_delivered(uow, order)
     return True
 
 

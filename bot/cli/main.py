@@ -9,6 +9,7 @@ from bot.cli.catalog import import_catalog_command
 from bot.cli.db import db
 from bot.cli.demo import demo_command
 from bot.cli.run import run_command
+from bot.cli.statement import statement_command
 from bot.cli.units import partner_group, unit_group
 
 
@@ -24,3 +25,4 @@ cli.add_command(unit_group)
 cli.add_command(partner_group)
 cli.add_command(run_command)
 cli.add_command(bot_command)
+cli.add_command(statement_command)

@@ -3,6 +3,7 @@
 from core.models.base import Base, UTCDateTime
 from core.models.catalog import Category, DealEntry, GiftRule, Product
 from core.models.chat import AppSecret, AssistToken, ChatState, ProcessedUpdate, RelayLink
+from core.models.commissions import CommissionEntry
 from core.models.crates import CrateMovement, CratePickup
 from core.models.customers import CartLine, CartPromo, ChannelIdentity, Customer, MessageOptOut
 from core.models.feedback import Feedback
@@ -20,6 +21,7 @@ __all__ = [
     "Category",
     "ChannelIdentity",
     "ChatState",
+    "CommissionEntry",
     "CrateMovement",
     "CratePickup",
     "Customer",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from core.commissions.ledger import on_refunded
 from core.errors import CancelTooLate, IllegalTransition, InvalidInput, NotFound
 from core.models import GiftRule, Order, OrderLine, Product, Unit
 from core.orders.delivery_date import cutoff_instant
@@ -86,6 +87,7 @@ async def refund(uow: UnitOfWork, *, order_id: int, reason: str) -> bool:
         return False  # a retried refund keeps the first reason
     order.cancel_reason = why
     await uow.session.flush()
+    await on_refunded(uow, order)
     return True
 
 
