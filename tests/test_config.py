@@ -12,6 +12,8 @@ WRONG_SETTINGS = [
     ("LINLI_SHIPPING_FEE_FEN", "abc"),
     ("LINLI_SHIPPING_FEE_FEN", "-1"),
     ("LINLI_FREE_SHIPPING_THRESHOLD_FEN", "89.00"),
+    ("LINLI_NEW_CUSTOMER_FEE_FEN", "20.00"),
+    ("LINLI_DELIVERY_FEE_FEN", "-300"),
     ("LINLI_TIMEZONE", "Mars/Base"),
     ("LINLI_CUTOFF", "25:00"),
     ("LINLI_WINDOW_START", "22:00"),
@@ -51,12 +53,21 @@ def test_plain_database_urls_get_the_async_driver(monkeypatch):
 
 
 def test_defaults_follow_the_product_rules(monkeypatch):
-    for name in ("SHIPPING_FEE_FEN", "FREE_SHIPPING_THRESHOLD_FEN", "CUTOFF", "TIMEZONE"):
+    for name in (
+        "SHIPPING_FEE_FEN",
+        "FREE_SHIPPING_THRESHOLD_FEN",
+        "NEW_CUSTOMER_FEE_FEN",
+        "DELIVERY_FEE_FEN",
+        "CUTOFF",
+        "TIMEZONE",
+    ):
         monkeypatch.delenv(f"LINLI_{name}", raising=False)
 
     settings = load_settings()
 
     assert settings.shipping_fee_fen == 300
     assert settings.free_shipping_threshold_fen == 8900
+    assert settings.new_customer_fee_fen == 2000
+    assert settings.delivery_fee_fen == 300
     assert settings.cutoff.hour == 15
     assert settings.timezone == "Asia/Shanghai"
