@@ -4,7 +4,7 @@ Why: every aisle page, card and deals page used to load ORM rows (~0.2 ms an ent
 for data that changes a few times a day. The snapshot lives in ``Database.caches`` and
 is rebuilt when
 
-- a committed ORM write in this process touched a category, product or deal entry
+- a committed ORM write in this process touched a category, product, deal or promotion
   (``_note_catalog_writes``; checked on the next read, so this process sees it at once),
 - or it is older than ``STALE_AFTER`` (writes by another process or by bulk Core
   statements are seen within that bound),
@@ -18,19 +18,21 @@ database inside their own transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session, UOWTransaction
 
-from core.models import Category, DealEntry, Product
+from core.models import Category, DealEntry, Product, Promotion
 from core.uow import UnitOfWork
 
 # The staleness bound of what customers see on browse screens for changes made elsewhere.
 STALE_AFTER = dt.timedelta(seconds=5)
 _KEY = "catalog_reference"
-_CATALOG_TYPES = (Category, Product, DealEntry)
+_CATALOG_TYPES = (Category, Product, DealEntry, Promotion)
+T = TypeVar("T")
 _WRITES = {"generation": 0}  # bumped by every committed ORM catalog write in this process
 
 
@@ -98,13 +100,28 @@ async def browse_data(uow: UnitOfWork, day: dt.date) -> Snapshot:
     snapshot: Snapshot | None = uow.db.caches.get(_KEY)
     if (
         snapshot is None
-        or snapshot.generation != _WRITES["generation"]
         or snapshot.day != day
-        or not snapshot.loaded_at <= now < snapshot.loaded_at + STALE_AFTER
+        or not _fresh(snapshot.generation, snapshot.loaded_at, now)
     ):
         snapshot = await _load(uow, day, now)
         uow.db.caches[_KEY] = snapshot
     return snapshot
+
+
+async def remembered(uow: UnitOfWork, key: str, load: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    """Other read-mostly reference data under the same rules as the browse snapshot."""
+    now = uow.clock.now()
+    entry: tuple[int, dt.datetime, T] | None = uow.db.caches.get(key)
+    if entry is None or not _fresh(entry[0], entry[1], now):
+        generation = _WRITES["generation"]
+        entry = (generation, now, await load(uow))
+        uow.db.caches[key] = entry
+    return entry[2]
+
+
+def _fresh(generation: int, loaded_at: dt.datetime, now: dt.datetime) -> bool:
+    """No catalog write committed here since, and younger than the bound (clock moved back too)."""
+    return generation == _WRITES["generation"] and loaded_at <= now < loaded_at + STALE_AFTER
 
 
 async def live_stock(uow: UnitOfWork, product_id: int) -> int:
