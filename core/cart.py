@@ -20,11 +20,10 @@ from core.orders.pricing_context import (
     quote_inputs,
 )
 from core.promotions import (
-    coupons_on_offer,
+    coupon_rules_on_offer,
     customer_facts,
     normalise_code,
     promotion_by_code,
-    rules_for,
 )
 from core.uow import UnitOfWork
 
@@ -185,23 +184,22 @@ async def _applicable_coupons(
     The customer's facts and the coupons' rules are loaded once for all coupons; each
     coupon then costs one pure quote, not a round of queries.
     """
-    coupons = await coupons_on_offer(uow)
-    if not coupons:
+    rules = await coupon_rules_on_offer(uow)
+    if not rules:
         return ()
     facts = await customer_facts(
         uow,
         customer,
         live_orders=await live_order_count(uow, customer.id),
-        promotion_ids=[coupon.id for coupon in coupons],
+        promotion_ids=[rule.promotion_id for rule in rules],
     )
-    rules = await rules_for(uow, coupons)
     usable = []
-    for coupon in coupons:
+    for rule in rules:
         try:
-            quote_inputs(uow, inputs, promo=rules[coupon.id], customer=facts, strict=True)
+            quote_inputs(uow, inputs, promo=rule, customer=facts, strict=True)
         except PromoError:
             continue
-        usable.append(coupon.code)
+        usable.append(rule.code)
     return tuple(usable)
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import func, select, update
 
+from core.catalog.reference import remembered
 from core.errors import PromoCapReached, PromoUnknown
 from core.models import Customer, Product, Promotion, Redemption
 from core.money import Rounding
@@ -117,6 +118,22 @@ async def coupons_on_offer(uow: UnitOfWork) -> list[Promotion]:
         .order_by(Promotion.id)
     )
     return list(rows)
+
+
+async def coupon_rules_on_offer(uow: UnitOfWork) -> tuple[PromoRule, ...]:
+    """The coupons the cart may suggest, as pure rules, from the per-process cache.
+
+    A display hint only (a cap reached in the last few seconds may still be suggested):
+    applying a code and checkout load the promotion from the database.
+    """
+    return await remembered(uow, "coupon_rules", _load_coupon_rules)
+
+
+async def _load_coupon_rules(uow: UnitOfWork) -> tuple[PromoRule, ...]:
+    """Active coupons and their rules, read for the cache."""
+    coupons = await coupons_on_offer(uow)
+    rules = await rules_for(uow, coupons)
+    return tuple(rules[coupon.id] for coupon in coupons)
 
 
 async def redeem(

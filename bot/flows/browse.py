@@ -17,10 +17,7 @@ from bot.flows.shelf import (
     product_button,
     today,
 )
-from core.catalog.deals import deal_prices
-from core.catalog.search import categories, products_in_category
-from core.models import Category as CategoryRow
-from core.models import Product
+from core.catalog.reference import ProductView, Snapshot, browse_data
 
 
 def category_back(category_id: int, page: int) -> str:
@@ -41,7 +38,7 @@ def parse_category_back(back: str) -> tuple[int, int] | None:
 async def show_categories(ctx: Ctx) -> None:
     """Every aisle, two a row, with the cart one tap away."""
     ctx.chat.go("idle")
-    rows = await categories(ctx.uow)
+    rows = (await browse_data(ctx.uow, today(ctx))).aisles
     buttons = [ctx.button(category_name(ctx, row), Category(row.id, 0)) for row in rows]
     keyboard = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
     keyboard.append(
@@ -61,17 +58,18 @@ async def open_category(ctx: Ctx, item: Category) -> None:
 
 async def show_category(ctx: Ctx, category_id: int, page: int) -> None:
     """Page ``page`` of an aisle: eight products, the pager, back and cart buttons."""
-    category = await ctx.uow.session.get(CategoryRow, category_id)
+    shop = await browse_data(ctx.uow, today(ctx))
+    category = shop.aisle_by_id.get(category_id)
     if category is None:
         await expired(ctx)
         return
     page = max(0, page)
-    products = await _page_of(ctx, category_id, page)
+    products = _page_of(shop, category_id, page)
     if not products and page > 0:  # items were delisted since: show the first page
         page = 0
-        products = await _page_of(ctx, category_id, page)
+        products = _page_of(shop, category_id, page)
     shown = products[:PAGE_SIZE]
-    deals = await deal_prices(ctx.uow, today(ctx), [product.id for product in shown])
+    deals = shop.deals
     back = category_back(category_id, page)
     keyboard: list[tuple[InlineButton, ...]] = [
         product_button(ctx, product, deals.get(product.id), back) for product in shown
@@ -90,8 +88,6 @@ async def show_category(ctx: Ctx, category_id: int, page: int) -> None:
     ctx.show(text.format(aisle=name, page=page + 1), tuple(keyboard))
 
 
-async def _page_of(ctx: Ctx, category_id: int, page: int) -> list[Product]:
+def _page_of(shop: Snapshot, category_id: int, page: int) -> list[ProductView]:
     """One page plus one more product, so the ▶ button appears only when there is more."""
-    return await products_in_category(
-        ctx.uow, category_id, limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE, deals_on=today(ctx)
-    )
+    return shop.aisle_page(category_id, limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE)

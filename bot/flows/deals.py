@@ -17,7 +17,7 @@ from bot.flows.shelf import (
     product_name,
     today,
 )
-from core.catalog.deals import count_deals, deals_for
+from core.catalog.reference import browse_data
 
 
 def deals_back(page: int) -> str:
@@ -46,11 +46,11 @@ async def turn_page(ctx: Ctx, item: Deals) -> None:
 
 async def show_deals(ctx: Ctx, page: int) -> None:
     """Page ``page`` of today's deals: "deal ¥x (was ¥y)" on every button."""
-    day = today(ctx)
-    total = await count_deals(ctx.uow, day)
+    shop = await browse_data(ctx.uow, today(ctx))
+    total = len(shop.deals_ranked)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(0, page), pages - 1)
-    rows = await deals_for(ctx.uow, day, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+    rows = shop.deals_page(limit=PAGE_SIZE, offset=page * PAGE_SIZE)
     back = deals_back(page)
     keyboard: list[tuple[InlineButton, ...]] = []
     for product, deal_fen in rows:

@@ -19,9 +19,9 @@ from bot.flows.shelf import (
     product_button,
     today,
 )
-from core.catalog.deals import deal_prices
 from core.catalog.pinyin import normalise_query
-from core.catalog.search import MAX_QUERY_CHARS, categories, search_products
+from core.catalog.reference import ProductView, Snapshot, browse_data
+from core.catalog.search import MAX_QUERY_CHARS, matching_ids
 
 STEP = "search"
 SUGGESTED_CATEGORIES = 6
@@ -82,15 +82,16 @@ async def show_results(ctx: Ctx, page: int) -> None:
         await ask_for_words(ctx)
         return
     page = max(0, page)
-    found = await search_products(ctx.uow, query, limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE)
+    shop = await browse_data(ctx.uow, today(ctx))
+    found = await _found(ctx, shop, query, page)
     if not found and page > 0:
         page = 0
-        found = await search_products(ctx.uow, query, limit=PAGE_SIZE + 1)
+        found = await _found(ctx, shop, query, page)
     if not found:
-        await _suggest_categories(ctx, query)
+        _suggest_categories(ctx, shop, query)
         return
     shown = found[:PAGE_SIZE]
-    deals = await deal_prices(ctx.uow, today(ctx), [product.id for product in shown])
+    deals = shop.deals
     back = search_back(page)
     keyboard: list[tuple[InlineButton, ...]] = [
         product_button(ctx, product, deals.get(product.id), back) for product in shown
@@ -105,9 +106,15 @@ async def show_results(ctx: Ctx, page: int) -> None:
     ctx.show(text.format(query=query, page=page + 1), tuple(keyboard))
 
 
-async def _suggest_categories(ctx: Ctx, query: str) -> None:
+async def _found(ctx: Ctx, shop: Snapshot, query: str, page: int) -> list[ProductView]:
+    """One page of matches plus one more (for ▶), as listed in the browse snapshot."""
+    ids = await matching_ids(ctx.uow, query, limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE)
+    return [product for product_id in ids if (product := shop.listed(product_id)) is not None]
+
+
+def _suggest_categories(ctx: Ctx, shop: Snapshot, query: str) -> None:
     """Nothing matched: say so, and offer aisles to look through instead."""
-    rows = (await categories(ctx.uow))[:SUGGESTED_CATEGORIES]
+    rows = shop.aisles[:SUGGESTED_CATEGORIES]
     buttons = [ctx.button(category_name(ctx, row), Category(row.id, 0)) for row in rows]
     keyboard = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
     keyboard.append((ctx.button(ctx._("🛒 All categories"), Menu("shop")),))

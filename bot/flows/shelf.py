@@ -10,6 +10,7 @@ from bot.flows.context import Ctx
 from bot.flows.payloads import Menu, ProductCard
 from bot.flows.replies import InlineButton
 from core.cart import cart_items
+from core.catalog.reference import Aisle, ProductView
 from core.clock import local_now
 from core.models import Category, Product
 
@@ -26,18 +27,23 @@ def today(ctx: Ctx) -> dt.date:
     return local_now(ctx.uow.clock, ctx.uow.settings.tz).date()
 
 
-def product_name(ctx: Ctx, product: Product) -> str:
+def product_name(ctx: Ctx, product: Product | ProductView) -> str:
     """The product's name as this shopper reads it."""
     return product.name_en if english(ctx) and product.name_en else product.name_zh
 
 
-def category_name(ctx: Ctx, category: Category) -> str:
+def category_name(ctx: Ctx, category: Category | Aisle) -> str:
     """The aisle's name as this shopper reads it."""
     return category.name_en if english(ctx) and category.name_en else category.name_zh
 
 
 def product_button(
-    ctx: Ctx, product: Product, deal_fen: int | None, back: str, *, label: str | None = None
+    ctx: Ctx,
+    product: Product | ProductView,
+    deal_fen: int | None,
+    back: str,
+    *,
+    label: str | None = None,
 ) -> tuple[InlineButton, ...]:
     """One product on its own row: "name · ¥price" (the deal price when it is on today)."""
     if label is None:

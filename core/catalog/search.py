@@ -35,17 +35,28 @@ async def search_products(
 
     Empty or over-long queries find nothing rather than the whole catalog.
     """
-    text = normalise_query(query)
-    if not text or len(text) > MAX_QUERY_CHARS or limit <= 0:
-        return []
-    tokens = text.split(" ")[:MAX_TOKENS]
-    index = uow.db.caches.setdefault("search_index", SearchIndex())
-    ids = find(await index.entries(uow), text, tokens, limit, max(0, offset))
+    ids = await matching_ids(uow, query, limit=limit, offset=offset)
     if not ids:
         return []
     rows = await uow.session.scalars(select(Product).where(Product.id.in_(ids)))
     by_id = {product.id: product for product in rows if product.active}
     return [by_id[product_id] for product_id in ids if product_id in by_id]
+
+
+async def matching_ids(
+    uow: UnitOfWork, query: str, *, limit: int = 20, offset: int = 0
+) -> list[int]:
+    """The ids ``search_products`` would return, best first, from the index alone.
+
+    Callers that show cached display rows (``core.catalog.reference``) skip the ORM load;
+    the index may list a product delisted since, so they drop inactive ones themselves.
+    """
+    text = normalise_query(query)
+    if not text or len(text) > MAX_QUERY_CHARS or limit <= 0:
+        return []
+    tokens = text.split(" ")[:MAX_TOKENS]
+    index = uow.db.caches.setdefault("search_index", SearchIndex())
+    return find(await index.entries(uow), text, tokens, limit, max(0, offset))
 
 
 async def products_in_category(
