@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import datetime as dt
 import random
+import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -335,14 +336,19 @@ class Figures:
     echo: tuple[list[float], float]
     misses: int
 
+    @property
+    def ratio(self) -> float:
+        """Storefront throughput as a share of the echo's."""
+        (store_lat, store_s), (echo_lat, echo_s) = self.store, self.echo
+        return (len(store_lat) / store_s) / (len(echo_lat) / echo_s)
+
     def report(self, title: str) -> None:
         """Print both rows and the throughput ratio."""
         (store_lat, store_s), (echo_lat, echo_s) = self.store, self.echo
         print(title)
         print(line("storefront", store_lat, store_s))
         print(line("echo", echo_lat, echo_s))
-        ratio = (len(store_lat) / store_s) / (len(echo_lat) / echo_s)
-        print(f"storefront / echo throughput: {ratio:.1%}; buttons not found: {self.misses}")
+        print(f"storefront / echo throughput: {self.ratio:.1%}; buttons not found: {self.misses}")
 
 
 async def measure(
@@ -367,10 +373,11 @@ async def measure(
     return Figures((store_lat, store_s), echo, misses)
 
 
-async def run(
-    customers: int, rounds: int, rate: float, concurrency: int | None, harness: str
+async def run(  # noqa: PLR0917 - the command line's options
+    customers: int, rounds: int, rate: float, concurrency: int | None, harness: str, repeat: int
 ) -> None:
-    """Seed, measure on each harness, print the comparisons."""
+    """Seed, measure on each harness ``repeat`` times (storefront then echo, alternating,
+    so slow drift of this shared machine hits both), print each pair and the median."""
     gap_s = customers / rate if rate else 0.0
     results: list[tuple[str, Figures]] = []
     with tempfile.TemporaryDirectory() as folder:
@@ -381,25 +388,27 @@ async def run(
         half = customers + 10
         if harness in ("http", "both"):
             async with fake_bot_server() as api:
+                for n in range(repeat):
+                    figures = await measure(
+                        db,
+                        people=people[:half],
+                        rounds=rounds,
+                        gap_s=gap_s,
+                        concurrency=concurrency,
+                        api=api,
+                    )
+                    results.append((f"Bot API over loopback HTTP, run {n + 1}", figures))
+        if harness in ("recording", "both"):
+            for n in range(repeat):
                 figures = await measure(
                     db,
-                    people=people[:half],
+                    people=people[half:],
                     rounds=rounds,
                     gap_s=gap_s,
                     concurrency=concurrency,
-                    api=api,
+                    api=None,
                 )
-            results.append(("Bot API over loopback HTTP (PTB's HTTPXRequest)", figures))
-        if harness in ("recording", "both"):
-            figures = await measure(
-                db,
-                people=people[half:],
-                rounds=rounds,
-                gap_s=gap_s,
-                concurrency=concurrency,
-                api=None,
-            )
-            results.append(("recording request (no HTTP at all)", figures))
+                results.append((f"recording request (no HTTP at all), run {n + 1}", figures))
         async with db.uow() as uow:
             orders = await uow.session.scalar(select(func.count()).select_from(Order))
         await db.dispose()
@@ -411,6 +420,13 @@ async def run(
     )
     for title, figures in results:
         figures.report(f"-- {title}")
+    for kind in ("loopback HTTP", "recording"):
+        ratios = sorted(f.ratio for title, f in results if kind in title)
+        if len(ratios) > 1:
+            print(
+                f"{kind}: median storefront / echo {statistics.median(ratios):.1%} "
+                f"(runs: {', '.join(f'{r:.1%}' for r in ratios)})"
+            )
     print(f"orders placed: {orders} (warm-up included)")
 
 
@@ -434,8 +450,13 @@ def main() -> None:
         default="both",
         help="Bot API over loopback HTTP, the in-process recording request, or both",
     )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="measure each harness this many times (median)"
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.customers, args.rounds, args.rate, args.concurrency, args.harness))
+    asyncio.run(
+        run(args.customers, args.rounds, args.rate, args.concurrency, args.harness, args.repeat)
+    )
 
 
 if __name__ == "__main__":
