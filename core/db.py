@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, make_url
+from sqlalchemy import Column, Table, event, make_url
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -13,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.dml import Insert
 
 from core import sqlite_inline
 from core.config import normalise_database_url
@@ -78,3 +81,14 @@ def _begin_immediate(engine: AsyncEngine) -> None:
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+def insert_or_ignore(sqlite_dialect: bool, table: Table, *conflict: Column[Any]) -> Insert:
+    """``INSERT … ON CONFLICT [(columns)] DO NOTHING`` on a Core table.
+
+    A duplicate is then a rowcount of 0 instead of an error, so no savepoint is needed;
+    only a Core (table) statement reports rowcount, the ORM class would not.
+    """
+    dialect_insert = sqlite_insert if sqlite_dialect else postgresql_insert
+    statement = dialect_insert(table)
+    return statement.on_conflict_do_nothing(index_elements=list(conflict) or None)

@@ -7,26 +7,16 @@ import datetime as dt
 import secrets
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.dml import Insert
 
 from bot.flows.context import ChatData
+from core.db import insert_or_ignore
 from core.models import AppSecret, ChannelIdentity, ChatState, Customer, ProcessedUpdate
 from core.uow import Database, UnitOfWork
 
 
 class StateConflict(Exception):
     """Another update of the same chat saved first; the step must run again on fresh state."""
-
-
-def _insert_or_ignore(uow: UnitOfWork, table: type[ProcessedUpdate] | type[ChatState]) -> Insert:
-    """``INSERT … ON CONFLICT DO NOTHING``: a duplicate is a rowcount of 0, no savepoint.
-
-    Built on the Table (Core), not the ORM class: only a Core result reports rowcount.
-    """
-    dialect = sqlite if uow.db.is_sqlite else postgresql
-    return dialect.insert(table.__table__).on_conflict_do_nothing()
 
 
 def _built(uow: UnitOfWork, name: str, build: object) -> object:
@@ -85,7 +75,7 @@ async def save(
     now = uow.clock.now()
     if version is None:
         first = await uow.session.execute(
-            _built(uow, "first_state", lambda u: _insert_or_ignore(u, ChatState)),  # type: ignore[arg-type]
+            _built(uow, "first_state", lambda u: insert_or_ignore(u.db.is_sqlite, _STATE)),  # type: ignore[arg-type]
             {
                 "channel": channel,
                 "chat_id": chat_id,
@@ -114,8 +104,9 @@ async def save(
         raise StateConflict()
 
 
-# Core, on the table: the ORM's update machinery cost more than the write itself.
+# Core, on the tables: the ORM's update machinery cost more than the write itself.
 _STATE = ChatState.__table__
+_SEEN = ProcessedUpdate.__table__
 _NEXT_VERSION = (
     update(_STATE)
     .where(
@@ -135,7 +126,7 @@ _NEXT_VERSION = (
 async def first_time_seen(uow: UnitOfWork, channel: str, update_id: str) -> bool:
     """Record an update id; False when it was handled before (a redelivery)."""
     result = await uow.session.execute(
-        _built(uow, "seen_update", lambda u: _insert_or_ignore(u, ProcessedUpdate)),  # type: ignore[arg-type]
+        _built(uow, "seen_update", lambda u: insert_or_ignore(u.db.is_sqlite, _SEEN)),  # type: ignore[arg-type]
         {"channel": channel, "update_id": update_id, "seen_at": uow.clock.now()},
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]

@@ -178,17 +178,10 @@ class TelegramAdapter:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        # SQLite lets one writer in at a time and the rest sleep and retry; taking turns
-        # here instead serves updates first come, first served (a shorter tail, same
-        # throughput in bench/telegram_bench.py) while sending replies still overlaps.
-        self.turn: asyncio.Lock | None = asyncio.Lock() if db.is_sqlite else None
 
     async def run_flows(self, incoming: Incoming) -> list[Reply]:
-        """The router, one update at a time on SQLite."""
-        if self.turn is None:
-            return await router.handle(self.db, incoming)
-        async with self.turn:
-            return await router.handle(self.db, incoming)
+        """The router (on SQLite the engine's transactions take turns: core/sqlite_inline.py)."""
+        return await router.handle(self.db, incoming)
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Event in, flow run, replies out; the button press is answered exactly once."""

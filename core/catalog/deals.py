@@ -80,43 +80,8 @@ async def deal_prices(
     """Deal price by product id for a cart's products, so pricing never sees a stale "deal"."""
     if not product_ids:
         return {}
-    known: dict[int, int | None] = uow.memo.setdefault(("deals", day), {})
-    wanted = set(product_ids)
-    missing = sorted(wanted - known.keys())
-    if missing:
-        rows = await uow.session.execute(_DEAL_PRICES, {"day": day, "ids": missing})
-        found = {product_id: price for product_id, price in rows}
-        known.update({product_id: found.get(product_id) for product_id in missing})
-    return {pid: price for pid in wanted if (price := known[pid]) is not None}
-
-
-async def product_with_deal(
-    uow: UnitOfWork, product_id: int, day: dt.date
-) -> tuple[Product | None, int | None]:
-    """A product and its deal price on ``day`` in one query (the card and its + / −).
-
-    The deal is remembered for this transaction, so ``deal_prices`` asks no more.
-    """
-    row = (
-        await uow.session.execute(_PRODUCT_WITH_DEAL, {"day": day, "product_id": product_id})
-    ).first()
-    if row is None:
-        return None, None
-    product, deal = row
-    uow.memo.setdefault(("deals", day), {})[product.id] = deal
-    return product, deal
-
-
-_PRODUCT_WITH_DEAL = (
-    select(Product, DealEntry.deal_price_fen)
-    .outerjoin(
-        DealEntry,
-        (DealEntry.product_id == Product.id)
-        & (DealEntry.deal_date == bindparam("day"))
-        & (DealEntry.deal_price_fen < Product.price_fen),
-    )
-    .where(Product.id == bindparam("product_id"))
-)
+    rows = await uow.session.execute(_DEAL_PRICES, {"day": day, "ids": sorted(set(product_ids))})
+    return {product_id: price for product_id, price in rows}
 
 
 # Built once: every card and list asks, and building the statement cost more than running it.

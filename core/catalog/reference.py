@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session, UOWTransaction
@@ -68,8 +68,6 @@ class ProductView:
 class Snapshot:
     """One consistent read of the browse data, for one business day."""
 
-    generation: int
-    loaded_at: dt.datetime
     day: dt.date
     aisles: tuple[Aisle, ...]
     aisle_by_id: dict[int, Aisle]
@@ -96,20 +94,15 @@ class Snapshot:
 
 async def browse_data(uow: UnitOfWork, day: dt.date) -> Snapshot:
     """The current snapshot for ``day``, rebuilt when written, too old or of another day."""
-    now = uow.clock.now()
-    snapshot: Snapshot | None = uow.db.caches.get(_KEY)
-    if (
-        snapshot is None
-        or snapshot.day != day
-        or not _fresh(snapshot.generation, snapshot.loaded_at, now)
-    ):
-        snapshot = await _load(uow, day, now)
-        uow.db.caches[_KEY] = snapshot
-    return snapshot
+    entry = uow.db.caches.get(_KEY)
+    if entry is not None and entry[2].day != day:
+        del uow.db.caches[_KEY]  # deals are per day: yesterday's snapshot is of no use
+    return await remembered(uow, _KEY, lambda u: _load(u, day))
 
 
 async def remembered(uow: UnitOfWork, key: str, load: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-    """Other read-mostly reference data under the same rules as the browse snapshot."""
+    """Read-mostly reference data kept per process: reloaded after a catalog write
+    committed here, or once older than ``STALE_AFTER``."""
     now = uow.clock.now()
     entry: tuple[int, dt.datetime, T] | None = uow.db.caches.get(key)
     if entry is None or not _fresh(entry[0], entry[1], now):
@@ -132,9 +125,8 @@ async def live_stock(uow: UnitOfWork, product_id: int) -> int:
 _STOCK = select(Product.stock).where(Product.id == bindparam("product_id"))
 
 
-async def _load(uow: UnitOfWork, day: dt.date, now: dt.datetime) -> Snapshot:
+async def _load(uow: UnitOfWork, day: dt.date) -> Snapshot:
     """Read aisles, products and the day's deals with Core statements (no ORM entities)."""
-    generation = _WRITES["generation"]  # a write committed while we read makes the next read reload
     session = uow.session
     aisles = tuple(Aisle(*row) for row in await session.execute(_AISLES))
     products: dict[int, ProductView] = {}
@@ -154,8 +146,6 @@ async def _load(uow: UnitOfWork, day: dt.date, now: dt.datetime) -> Snapshot:
         key=lambda product_id: (deals[product_id] - products[product_id].price_fen, product_id),
     )
     return Snapshot(
-        generation=generation,
-        loaded_at=now,
         day=day,
         aisles=aisles,
         aisle_by_id={aisle.id: aisle for aisle in aisles},
@@ -210,7 +200,3 @@ def _catalog_rolled_back(session: Session) -> None:
     """A rolled-back write changed nothing."""
     session.info.pop("catalog_written", None)
 
-
-def forget(caches: dict[str, Any]) -> None:
-    """Drop the snapshot (for callers that changed the catalog with bulk statements)."""
-    caches.pop(_KEY, None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from sqlalchemy import bindparam, select
@@ -10,7 +9,7 @@ from sqlalchemy import bindparam, select
 from core.catalog.pinyin import normalise_query, search_keys
 from core.catalog.search_index import SearchIndex, find
 from core.errors import NotFound
-from core.models import Category, DealEntry, Product
+from core.models import Category, Product
 from core.uow import UnitOfWork
 
 MAX_QUERY_CHARS = 50
@@ -65,34 +64,14 @@ async def products_in_category(
     *,
     limit: int = 20,
     offset: int = 0,
-    deals_on: dt.date | None = None,
 ) -> list[Product]:
-    """An aisle's active products in pinyin order, as a Chinese shopper expects them sorted.
-
-    With ``deals_on``, the page's deal prices of that day come in the same query and are
-    remembered for the transaction (``core.catalog.deals.deal_prices`` then asks no more).
-    """
-    params = {
-        "category_id": category_id,
-        "limit": max(0, limit),
-        "offset": max(0, offset),
-        "day": deals_on or dt.date.min,
-    }
-    rows = (await uow.session.execute(_AISLE_PAGE, params)).all()
-    if deals_on is not None:
-        known = uow.memo.setdefault(("deals", deals_on), {})
-        known.update({product.id: deal for product, deal in rows})
-    return [product for product, _deal in rows]
+    """An aisle's active products in pinyin order, as a Chinese shopper expects them sorted."""
+    params = {"category_id": category_id, "limit": max(0, limit), "offset": max(0, offset)}
+    return list(await uow.session.scalars(_AISLE_PAGE, params))
 
 
 _AISLE_PAGE = (
-    select(Product, DealEntry.deal_price_fen)
-    .outerjoin(
-        DealEntry,
-        (DealEntry.product_id == Product.id)
-        & (DealEntry.deal_date == bindparam("day"))
-        & (DealEntry.deal_price_fen < Product.price_fen),
-    )
+    select(Product)
     .where(Product.category_id == bindparam("category_id"), Product.active.is_(True))
     .order_by(Product.search_pinyin, Product.id)
     .limit(bindparam("limit"))

@@ -14,10 +14,9 @@ own Telegram id earns nothing: a partner cannot be their own new customer.
 from __future__ import annotations
 
 from sqlalchemy import exists, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.dml import Insert
 
 from core.clock import local_now
+from core.db import insert_or_ignore
 from core.models import ChannelIdentity, CommissionEntry, Customer, Order, Partner
 from core.models.commissions import (
     CLAWBACK_DELIVERY,
@@ -28,6 +27,7 @@ from core.models.commissions import (
 from core.uow import UnitOfWork
 
 TELEGRAM = "telegram"
+_LEDGER = CommissionEntry.__table__
 
 
 def delivery_key(order_id: int) -> str:
@@ -50,13 +50,6 @@ def clawback_new_customer_key(customer_id: int) -> str:
     return f"{CLAWBACK_NEW_CUSTOMER}:{customer_id}"
 
 
-def _insert_or_ignore(uow: UnitOfWork) -> Insert:
-    """``INSERT … ON CONFLICT (event_key) DO NOTHING`` on the Core table (rowcount works)."""
-    dialect = sqlite if uow.db.is_sqlite else postgresql
-    table = CommissionEntry.__table__
-    return dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c.event_key])  # type: ignore[attr-defined]
-
-
 def month_of_now(uow: UnitOfWork) -> str:
     """The business (Asia/Shanghai) month of this instant, like "2026-11"."""
     return local_now(uow.clock, uow.settings.tz).strftime("%Y-%m")
@@ -75,7 +68,7 @@ async def _record(
 ) -> bool:
     """Append one entry unless its event was already recorded; True when written now."""
     result = await uow.session.execute(
-        _insert_or_ignore(uow),
+        insert_or_ignore(uow.db.is_sqlite, _LEDGER, _LEDGER.c.event_key),
         {
             "partner_id": partner_id,
             "unit_id": unit_id,
