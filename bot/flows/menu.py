@@ -76,7 +76,11 @@ async def unclaimed(ctx: Ctx) -> None:
 
 @on_command("menu")
 async def menu_command(ctx: Ctx) -> None:
-    """``/menu``: back to the start screen from anywhere."""
+    """``/menu``: back to the start screen from anywhere (a partner's is the cockpit)."""
+    from bot.flows.partner_home import open_home_if_partner  # it imports this module
+
+    if await open_home_if_partner(ctx):
+        return
     await show_menu(ctx)
 
 

@@ -151,6 +151,11 @@ async def start(ctx: Ctx) -> None:
     args = ctx.event.args.strip() if isinstance(ctx.event, Command) else ""
     if args.startswith("a") and await _start_assisted(ctx, args[1:]):
         return
+    if not args:
+        from bot.flows.partner_home import open_home_if_partner  # it imports this module
+
+        if await open_home_if_partner(ctx):
+            return
     ctx.chat.go("idle")
     payload = parse_start_payload(args)
     invite = await resolve_invite(ctx.uow, payload) if payload is not None else None

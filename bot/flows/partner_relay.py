@@ -182,7 +182,7 @@ async def partner_message(ctx: Ctx) -> bool:
         return False
     if incoming.reply_to_ref is None and ctx.chat.step != "idle":
         return False
-    partner = await _sending_partner(ctx)
+    partner = await sending_partner(ctx)
     if partner is None:
         return False
     if incoming.reply_to_ref is not None:
@@ -199,7 +199,7 @@ async def partner_message(ctx: Ctx) -> bool:
     return True
 
 
-async def _sending_partner(ctx: Ctx) -> Partner | None:
+async def sending_partner(ctx: Ctx) -> Partner | None:
     """The active partner whose Telegram account sent this, if it was one."""
     incoming = ctx.incoming
     user_id = incoming.user_id
@@ -215,7 +215,7 @@ async def _sending_partner(ctx: Ctx) -> Partner | None:
 async def relay_partner_answer(ctx: Ctx, customer_id: int, partner: Partner | None = None) -> None:
     """Send the partner's answer to that one customer; tell the partner where it went."""
     zh = translator(PARTNER_LOCALE)
-    partner = partner or await _sending_partner(ctx)
+    partner = partner or await sending_partner(ctx)
     customer = await ctx.uow.session.get(Customer, customer_id)
     identity = await ctx.uow.session.scalar(
         select(ChannelIdentity)

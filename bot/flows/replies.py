@@ -64,4 +64,13 @@ class Forward:
     relay_customer_id: int | None = None
 
 
-Reply = Say | Edit | Toast | Forward
+@dataclass(frozen=True)
+class Document:
+    """A file in this chat (a leaflet PDF, a report CSV); ``caption`` goes under it."""
+
+    content: bytes
+    filename: str
+    caption: str = ""
+
+
+Reply = Say | Edit | Toast | Forward | Document

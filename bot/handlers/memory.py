@@ -11,7 +11,16 @@ import time
 from dataclasses import dataclass, field
 
 from bot.flows.events import Button, Event, Incoming
-from bot.flows.replies import Edit, Forward, InlineKeyboard, Reply, ReplyKeyboard, Say, Toast
+from bot.flows.replies import (
+    Document,
+    Edit,
+    Forward,
+    InlineKeyboard,
+    Reply,
+    ReplyKeyboard,
+    Say,
+    Toast,
+)
 from bot.flows.router import handle
 from core.relay import remember
 from core.uow import Database
@@ -29,6 +38,8 @@ class Message:
     keyboard: ReplyKeyboard | None = None
     ask_contact: str | None = None
     photo_ref: str | None = None
+    image: bytes | None = None
+    document: Document | None = None
 
 
 @dataclass
@@ -113,7 +124,12 @@ class MemoryChannel:
                         buttons=reply.buttons,
                         keyboard=reply.keyboard,
                         ask_contact=reply.ask_contact,
+                        image=reply.image,
                     )
+                )
+            elif isinstance(reply, Document):
+                chat.messages.append(
+                    Message(ref=str(next(self._refs)), text=reply.caption, document=reply)
                 )
             elif isinstance(reply, Edit):
                 target = next((m for m in chat.messages if m.ref == pressed), None)

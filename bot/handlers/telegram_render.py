@@ -25,7 +25,7 @@ from telegram.constants import CallbackQueryLimit, MessageLimit
 from telegram.error import BadRequest, Forbidden
 from telegram.warnings import PTBUserWarning
 
-from bot.flows.replies import Edit, Forward, InlineKeyboard, Reply, Say, Toast
+from bot.flows.replies import Document, Edit, Forward, InlineKeyboard, Reply, Say, Toast
 from core.relay import remember
 from core.uow import Database
 
@@ -157,6 +157,8 @@ class Renderer:
                     await self.edit(target, reply)
                 elif isinstance(reply, Forward):
                     await self.forward(reply)
+                elif isinstance(reply, Document):
+                    await self.document(target.chat_id, reply)
             except Forbidden as blocked:
                 if isinstance(reply, Forward):
                     log.info("chat %s cannot be reached: %s", reply.chat_id, blocked)
@@ -192,6 +194,13 @@ class Renderer:
                 markup if n == len(parts) else None,
             )
         return sent_last
+
+    async def document(self, chat_id: int, reply: Document) -> None:
+        """A file, sent with its name so the phone offers to open or print it."""
+        caption = clip(reply.caption, CAPTION_LIMIT) if reply.caption else None
+        await self.bot.send_document(
+            chat_id, reply.content, filename=reply.filename, caption=caption
+        )
 
     async def edit(self, target: Target, reply: Edit) -> None:
         """Rewrite the pressed message; a message that cannot be edited gets a fresh one."""
