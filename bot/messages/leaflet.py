@@ -46,8 +46,8 @@ def promotion_line(promotion: Promotion | None, t: Translator) -> str | None:
     if promotion is None:
         return None
     if promotion.valid_until is None:
-        return t.gettext("🎁 Now on: {name}").format(name=promotion.name_zh)
-    return t.gettext("🎁 Now on: {name} (until {day})").format(
+        return t.gettext("Now on: {name}").format(name=promotion.name_zh)
+    return t.gettext("Now on: {name} (until {day})").format(
         name=promotion.name_zh, day=t.date(promotion.valid_until)
     )
 
@@ -67,7 +67,7 @@ async def leaflet_text(uow: UnitOfWork, partner: Partner, unit: Unit) -> Leaflet
         signature=t.gettext("— {name}, your Linli partner").format(name=partner.name),
         selling_points=tuple(points),
         promotion=promotion_line(promotion, t),
-        scan_hint=t.gettext("Scan with your phone camera or WeChat to open Linli in Telegram"),
+        scan_hint=t.gettext("Scan with your phone camera to open Linli in Telegram"),
         link=invite_link(settings.bot_username, partner.invite_code),
     )
 
