@@ -167,12 +167,15 @@ class RecordingRequest(BaseRequest):
         params = dict(request_data.parameters) if request_data is not None else {}
         if request_data is not None and request_data.contains_files:
             # uploads (a photo's PNG, a leaflet PDF): their bytes as ``upload:<field>``
-            parts = request_data.multipart_data or {}
-            for field_name, value in list(params.items()):
-                if isinstance(value, str) and value.startswith("attach://"):
-                    part = parts.get(value.removeprefix("attach://"))
-                    content = part[1] if isinstance(part, tuple) else part
-                    params[f"upload:{field_name}"] = content
+            # (a direct upload is keyed by its field, an attached one via "attach://<name>")
+            named = {
+                value.removeprefix("attach://"): field_name
+                for field_name, value in params.items()
+                if isinstance(value, str) and value.startswith("attach://")
+            }
+            for name, part in (request_data.multipart_data or {}).items():
+                content = part[1] if isinstance(part, tuple) else part
+                params[f"upload:{named.get(name, name)}"] = content
         failure = self._take_failure(api_method, params)
         if failure is not None:
             self._record(Call(api_method, params, None))
