@@ -103,13 +103,13 @@ async def test_keep_my_letter_goes_back_to_the_invite_screen_unchanged(db):
     assert await letter_of(db, setup.partner.id) is None
 
 
-async def test_the_assisted_link_shows_its_expiry_and_its_qr_binds_the_neighbour(db):
+async def test_the_assisted_link_shows_its_shanghai_expiry_and_its_qr_binds_the_neighbour(db):
     setup, channel, partner = await at_invite(db)
 
     await channel.press(partner, "Teach a neighbour")
 
     shown = texts(channel, partner)
-    assert "It works once, until" in shown
+    assert "It works once, until 10:30" in shown  # 30 minutes from 10:00 in Shanghai
     [link] = decoded(channel.chat(partner).last.image)
     assert "?start=a" in link and link in shown
     payload = link.split("?start=", 1)[1]
