@@ -67,7 +67,7 @@ async def test_the_leaflet_carries_the_partners_own_letter_and_the_selling_point
 async def test_a_partner_without_a_letter_gets_a_default_one_signed_with_their_name(db):
     text = await _leaflet(db)
 
-    assert "王阿姨" in text
+    assert "亲爱的邻居们" in text and "王阿姨" in text
 
 
 async def test_the_longest_letter_still_fits_one_page(db):

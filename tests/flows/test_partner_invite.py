@@ -14,6 +14,7 @@ from bot.handlers.memory import MemoryChannel
 from core.invites_print.letter import MAX_LETTER
 from core.invites_print.links import invite_link
 from core.models import Customer, Partner
+from core.units import add_partner
 from tests.factories import make_unit_with_partner
 from tests.flows.memory_shoppers import memory_shopper, press_payload, texts
 
@@ -136,3 +137,16 @@ async def test_a_customer_cannot_reach_any_invite_button(db):
         assert channel.chat("alice").toasts[-1].startswith("This button has expired")
     assert all(message.document is None for message in channel.chat("alice").messages)
     assert all(message.image is None for message in channel.chat("alice").messages)
+
+
+async def test_a_partner_retired_while_writing_the_letter_cannot_save_it(db):
+    setup, channel, partner = await at_invite(db)
+    await channel.press(partner, "Edit my letter")
+    async with db.uow() as uow:
+        await add_partner(uow, unit_code="jinxiu", name="李师傅", telegram_id=990002, replace=True)
+        await uow.commit()
+
+    await channel.send(partner, Text("我的新信"), language_code="en")
+
+    assert channel.chat(partner).toasts[-1].startswith("This button has expired")
+    assert await letter_of(db, setup.partner.id) is None
