@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pypdf
@@ -14,6 +15,7 @@ from core.errors import InvalidInput
 from core.invites import invite_link_payload
 from core.invites_print.letter import MAX_LETTER, clean_letter, set_letter
 from core.invites_print.links import invite_link, qr_png
+from core.invites_print.promotion import next_promotion
 from core.models import Partner, Unit
 from tests.factories import make_promotion, make_unit_with_partner
 
@@ -80,3 +82,19 @@ async def test_the_leaflet_names_the_promotion_on_now(db):
     )
 
     assert "新邻居立减十元" in await _leaflet(db)
+
+
+async def test_the_next_promotion_skips_other_units_ended_and_used_up_ones(db, clock):
+    home = await make_unit_with_partner(db)
+    other = await make_unit_with_partner(db, code="other")
+    now = clock.now()
+    common = {"benefit": "amount_off_order", "amount_off_fen": 500}
+    await make_promotion(db, "THEIRS", unit_id=other.unit.id, **common)
+    await make_promotion(db, "ENDED", valid_until=now - dt.timedelta(days=1), **common)
+    await make_promotion(db, "GONE", total_cap=5, redeemed_count=5, **common)
+    await make_promotion(db, "SOON", valid_from=now + dt.timedelta(days=2), **common)
+    async with db.uow() as uow:
+        assert (await next_promotion(uow, home.unit.id, now)).code == "SOON"
+    await make_promotion(db, "NOW", unit_id=home.unit.id, **common)
+    async with db.uow() as uow:
+        assert (await next_promotion(uow, home.unit.id, now)).code == "NOW"
