@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     items_per_crate: int = Field(default=12, ge=1)
     telegram_token: str | None = Field(default=None, repr=False)  # a secret: kept out of logs
     telegram_api_url: str | None = None
+    # The bot's @username, for invite links (t.me/<username>?start=...) printed on leaflets.
+    bot_username: str = Field(default="linli_demo_bot", pattern=r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 
     @field_validator(
         "shipping_fee_fen",

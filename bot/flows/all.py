@@ -14,6 +14,7 @@ from bot.flows import (
     onboarding,  # noqa: F401
     orders,  # noqa: F401
     partner_home,  # noqa: F401
+    partner_invite,  # noqa: F401
     partner_relay,  # noqa: F401
     product_card,  # noqa: F401
     quantity,  # noqa: F401

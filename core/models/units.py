@@ -11,6 +11,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     Time,
     UniqueConstraint,
     text,
@@ -78,3 +79,5 @@ class Partner(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The partner's own words on the leaflet; None means the default letter.
+    letter_zh: Mapped[str | None] = mapped_column(Text, default=None)

@@ -165,6 +165,17 @@ class RecordingRequest(BaseRequest):
         """Record the call; answer with a scripted failure or a plausible result."""
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data is not None else {}
+        if request_data is not None and request_data.contains_files:
+            # uploads (a photo's PNG, a leaflet PDF): their bytes as ``upload:<field>``
+            # (a direct upload is keyed by its field, an attached one via "attach://<name>")
+            named = {
+                value.removeprefix("attach://"): field_name
+                for field_name, value in params.items()
+                if isinstance(value, str) and value.startswith("attach://")
+            }
+            for name, part in (request_data.multipart_data or {}).items():
+                content = part[1] if isinstance(part, tuple) else part
+                params[f"upload:{named.get(name, name)}"] = content
         failure = self._take_failure(api_method, params)
         if failure is not None:
             self._record(Call(api_method, params, None))
@@ -210,6 +221,12 @@ class RecordingRequest(BaseRequest):
                 ]  # fmt: skip
                 if params.get("caption"):
                     message["caption"] = params["caption"]
+            return message
+        if method == "sendDocument":
+            message = self._message(params, next(self._message_ids))
+            message.pop("text", None)
+            message["document"] = {"file_id": f"sent-doc-{message['message_id']}",
+                                   "file_unique_id": "d"}  # fmt: skip
             return message
         if method == "editMessageText":
             return {**self._message(params, int(params["message_id"])), "edit_date": DATE}
