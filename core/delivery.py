@@ -98,6 +98,7 @@ class Stop:
     pickup_booked: bool
     amount_to_collect_fen: int
     status: str
+    absent: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,7 @@ class _OrderRow:
     status: str
     total_fen: int
     paid: bool
+    absent: bool
     crates_issued: int
     label: str | None
     sort_order: int
@@ -208,6 +210,7 @@ async def _orders(uow: UnitOfWork, unit_id: int, day: dt.date) -> list[_OrderRow
             Order.status,
             Order.total_fen,
             Order.paid_at,
+            Order.absent_at,
             Order.crates_issued,
             Building.label,
             Building.sort_order,
@@ -226,6 +229,7 @@ async def _orders(uow: UnitOfWork, unit_id: int, day: dt.date) -> list[_OrderRow
             status=row.status,
             total_fen=row.total_fen,
             paid=row.paid_at is not None,
+            absent=row.absent_at is not None and row.status != Status.DELIVERED,
             crates_issued=row.crates_issued or 0,
             label=row.label,
             sort_order=_LAST if row.sort_order is None else row.sort_order,
@@ -347,6 +351,7 @@ async def run_sheet(uow: UnitOfWork, unit_id: int, day: dt.date) -> RunSheet:
             pickup_booked=order.customer_id in pickups,
             amount_to_collect_fen=0 if order.paid else order.total_fen,
             status=order.status,
+            absent=order.absent,
         )
         keyed.append(((order.sort_order, room_key(order.room), order.customer_id, 0, seq), stop))
     for pickup in pickups.values():

@@ -16,6 +16,8 @@ from bot.flows import (
     partner_home,  # noqa: F401
     partner_invite,  # noqa: F401
     partner_relay,  # noqa: F401
+    partner_tonight,  # noqa: F401
+    partner_tonight_stop,  # noqa: F401
     product_card,  # noqa: F401
     quantity,  # noqa: F401
     search,  # noqa: F401

@@ -61,6 +61,7 @@ class Order(Base):
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     refunded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    absent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     cancelled_by: Mapped[str | None] = mapped_column(String(12), default=None)
     cancel_reason: Mapped[str | None] = mapped_column(String(200), default=None)
 
