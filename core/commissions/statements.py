@@ -179,3 +179,23 @@ def write_csv(statements: list[Statement], out: TextIO) -> int:
             )
             count += 1
     return count
+
+
+async def months_with_entries(uow: UnitOfWork, partner_id: int, before: str) -> list[str]:
+    """The partner's months with ledger entries before ``before``, newest first."""
+    months = await uow.session.scalars(
+        select(CommissionEntry.month)
+        .where(CommissionEntry.partner_id == partner_id, CommissionEntry.month < check_month(before))
+        .distinct()
+        .order_by(CommissionEntry.month.desc())
+    )
+    return list(months)
+
+
+def totals_by_kind(lines: tuple[StatementLine, ...]) -> dict[str, tuple[int, int]]:
+    """Per entry kind: how many entries and their sum in fen (what a partner asks first)."""
+    totals: dict[str, tuple[int, int]] = {}
+    for line in lines:
+        count, fen = totals.get(line.kind, (0, 0))
+        totals[line.kind] = (count + 1, fen + line.amount_fen)
+    return totals
