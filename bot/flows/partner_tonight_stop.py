@@ -7,17 +7,19 @@ id of another unit, is answered as an expired button and changes nothing.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from bot.flows.context import Ctx
 from bot.flows.partner_home import partner_button, rows_of_two
 from bot.flows.partner_tonight import door, line_text, tonight
 from bot.flows.partner_tonight_payloads import TonightAct, TonightRun, TonightStop
-from bot.flows.replies import InlineButton
-from bot.flows.router import expired
+from bot.flows.replies import Forward, InlineButton
+from bot.flows.router import expired, t_for
 from bot.flows.shelf import english
 from core.delivery import Stop, run_sheet
 from core.doorstep import collect_crates, collected_here, mark_absent, mark_delivered, mark_paid
 from core.errors import NotFound
-from core.models import Order, Partner
+from core.models import ChannelIdentity, Customer, Order, Partner
 
 CRATE_CHOICES = (0, 1, 2, 3, 4)
 
@@ -26,6 +28,11 @@ def _(message: str) -> str:
     """Mark for extraction; translated when shown."""
     return message
 
+
+SORRY_WE_MISSED_YOU = _(
+    "Your partner {name} came by with your order tonight, but nobody was at home. "
+    "No worries: they will be in touch about bringing it again."
+)
 
 DONE = {
     "d": _("Delivered. Thank you!"),
@@ -66,7 +73,8 @@ async def act(ctx: Ctx, partner: Partner, item: TonightAct) -> None:
         elif item.action == "d":
             await mark_delivered(ctx.uow, partner, order_id)
         elif item.action == "a":
-            await mark_absent(ctx.uow, partner, order_id)
+            if await mark_absent(ctx.uow, partner, order_id):
+                await _tell_missed(ctx, partner, item.customer_id)
         else:
             await mark_paid(
                 ctx.uow, partner, order_id, "cash" if item.action == "c" else "transfer"
@@ -77,6 +85,21 @@ async def act(ctx: Ctx, partner: Partner, item: TonightAct) -> None:
     await _show(
         ctx, partner, item.order_id, item.customer_id, item.page, note=ctx._(DONE[item.action])
     )
+
+
+async def _tell_missed(ctx: Ctx, partner: Partner, customer_id: int) -> None:
+    """A kind word to the customer the first time the door was found empty."""
+    customer = await ctx.uow.session.get(Customer, customer_id)
+    identity = await ctx.uow.session.scalar(
+        select(ChannelIdentity)
+        .where(ChannelIdentity.customer_id == customer_id)
+        .order_by(ChannelIdentity.created_at.desc(), ChannelIdentity.id.desc())
+        .limit(1)
+    )
+    if customer is None or identity is None:
+        return
+    text = t_for(customer.locale).gettext(SORRY_WE_MISSED_YOU).format(name=partner.name)
+    ctx.forward(Forward(channel=identity.channel, chat_id=identity.external_id, text=text))
 
 
 async def _show(

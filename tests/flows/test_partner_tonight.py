@@ -120,11 +120,14 @@ async def test_a_door_found_empty_is_marked_absent_and_stays_undelivered(db, clo
     await channel.press(partner, "2栋 301")
 
     await channel.press(partner, "Absent")
+    await channel.press(partner, "Absent")  # a second tap tells the customer nothing more
     assert "Nobody was at home" in channel.chat(partner).last.text
     await channel.press(partner, "Run sheet")
 
     assert "🚪 2栋 301" in last_labels(channel, partner)
     assert (await _order(db, first.id)).status == "placed"
+    told = [m.text for m in channel.chat("ann").messages if "nobody was at home" in m.text]
+    assert len(told) == 1 and "王阿姨" in told[0]
 
 
 async def test_a_partner_of_another_unit_pressing_a_signed_button_with_this_order_changes_nothing(
