@@ -86,7 +86,7 @@ async def _past_buttons(ctx: Ctx, partner: Partner, current: str) -> InlineKeybo
     """One button per earlier month with entries, then home."""
     months = await months_with_entries(ctx.uow, partner.id, current)
     buttons = [
-        ctx.button(ctx._("📄 {month}").format(month=month), EarningsMonth(month))
+        ctx.button(ctx._("📄 Statement {month}").format(month=month), EarningsMonth(month))
         for month in months[:PAST_MONTHS]
     ]
     buttons.append(home_button(ctx))
@@ -98,10 +98,8 @@ async def show_earnings(ctx: Ctx, partner: Partner, page: int) -> None:
     """This month so far, per kind of event and the latest entries."""
     month = month_of_now(ctx.uow)
     sheet = await statement(ctx.uow, partner.id, month)
-    text = "\n".join(
-        [ctx._("💰 Earnings in {month}").format(month=month), *_summary(ctx, sheet)]
-        + _recent(ctx, sheet)
-    )
+    title = ctx._("💰 Earnings in {month}").format(month=month)
+    text = "\n".join([title, *_summary(ctx, sheet), *_recent(ctx, sheet)])
     ctx.show(text, await _past_buttons(ctx, partner, month))
 
 
@@ -112,6 +110,8 @@ async def show_past_month(ctx: Ctx, partner: Partner, item: EarningsMonth) -> No
         await show_earnings(ctx, partner, 0)
         return
     sheet = await statement(ctx.uow, partner.id, item.month)
-    text = "\n".join([ctx._("📄 Statement for {month}").format(month=item.month), *_summary(ctx, sheet)])
+    text = "\n".join(
+        [ctx._("📄 Statement for {month}").format(month=item.month), *_summary(ctx, sheet)]
+    )
     back = ctx.button(ctx._("💰 This month"), PartnerScreen("earnings"))
     ctx.show(text, ((back, home_button(ctx)),))

@@ -185,7 +185,9 @@ async def months_with_entries(uow: UnitOfWork, partner_id: int, before: str) -> 
     """The partner's months with ledger entries before ``before``, newest first."""
     months = await uow.session.scalars(
         select(CommissionEntry.month)
-        .where(CommissionEntry.partner_id == partner_id, CommissionEntry.month < check_month(before))
+        .where(
+            CommissionEntry.partner_id == partner_id, CommissionEntry.month < check_month(before)
+        )
         .distinct()
         .order_by(CommissionEntry.month.desc())
     )

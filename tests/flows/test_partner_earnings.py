@@ -8,7 +8,13 @@ from bot.flows.events import Command
 from bot.flows.partner_earnings import EarningsMonth
 from bot.handlers.memory import MemoryChannel
 from core.models import CommissionEntry
-from tests.factories import deliver_order, make_bound_customer, make_product, make_unit_with_partner, place
+from tests.factories import (
+    deliver_order,
+    make_bound_customer,
+    make_product,
+    make_unit_with_partner,
+    place,
+)
 from tests.flows.memory_shoppers import memory_shopper, press_payload
 
 
