@@ -20,6 +20,11 @@ MAX_BYTES = 64
 _SIGNATURE_BYTES = 6  # 8 base64 characters: forging one takes ~2^48 tries
 _REGISTRY: dict[str, type[Any]] = {}
 _CODES: dict[type[Any], str] = {}
+# Per payload type, its (field name, annotated type) pairs: resolving string annotations
+# compiles them, which cost more than the rest of an unpack (bench/telegram_bench.py).
+_FIELDS: dict[type[Any], tuple[tuple[str, object], ...]] = {}
+# Per signing key, the HMAC keyed once; each signature copies it (half the cost of hmac.new).
+_KEYED: dict[bytes, hmac.HMAC] = {}
 
 T = TypeVar("T")
 
@@ -45,8 +50,21 @@ def payload(code: str) -> Callable[[type[T]], type[T]]:
 
 def _sign(key: bytes, chat_id: str, body: str) -> str:
     """Short HMAC binding the body to one chat."""
-    digest = hmac.new(key, f"{chat_id}|{body}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:_SIGNATURE_BYTES]).decode()
+    keyed = _KEYED.get(key)
+    if keyed is None:
+        keyed = _KEYED[key] = hmac.new(key, digestmod=hashlib.sha256)
+    mac = keyed.copy()
+    mac.update(f"{chat_id}|{body}".encode())
+    return base64.urlsafe_b64encode(mac.digest()[:_SIGNATURE_BYTES]).decode()
+
+
+def _fields_of(cls: type[Any]) -> tuple[tuple[str, object], ...]:
+    """The payload's fields in order with their types, resolved once per type."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        hints = typing.get_type_hints(cls)
+        found = _FIELDS[cls] = tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
+    return found
 
 
 def _field(value: object) -> str:
@@ -63,7 +81,7 @@ def _field(value: object) -> str:
 def pack(key: bytes, chat_id: str, item: object) -> str:
     """Callback data for ``item`` shown in ``chat_id``; raises if it would exceed 64 bytes."""
     code = _CODES[type(item)]
-    fields = [_field(getattr(item, f.name)) for f in dataclasses.fields(item)]  # type: ignore[arg-type]
+    fields = [_field(getattr(item, name)) for name, _kind in _fields_of(type(item))]
     body = ":".join([code, *fields])
     data = f"{body}|{_sign(key, chat_id, body)}"
     if len(data.encode()) > MAX_BYTES:
@@ -82,13 +100,12 @@ def unpack(key: bytes, chat_id: str, data: str) -> object:
     cls = _REGISTRY.get(code)
     if cls is None:
         raise StaleButton()
-    fields = dataclasses.fields(cls)
+    fields = _fields_of(cls)
     if len(raw) != len(fields):
         raise StaleButton()
-    hints = typing.get_type_hints(cls)
     values: dict[str, object] = {}
-    for spec, text in zip(fields, raw, strict=True):
-        values[spec.name] = _parse(hints[spec.name], text)
+    for (name, kind), text in zip(fields, raw, strict=True):
+        values[name] = _parse(kind, text)
     return cls(**values)
 
 
