@@ -39,7 +39,7 @@ from bot.flows.payloads import CartAction, Checkout
 from bot.flows.replies import Forward
 from bot.flows.router import expired, on_button
 from bot.flows.shelf import product_name
-from bot.i18n import translator
+from bot.i18n import N_, translator
 from bot.messages.errors import explain
 from core.cart import CartView, checkout_cart
 from core.catalog.search import product_by_sku
@@ -197,7 +197,17 @@ async def _placed(ctx: Ctx, order: Order) -> None:
     await ping_partner(ctx, order)
 
 
-async def ping_partner(ctx: Ctx, order: Order) -> None:
+_PINGS = {
+    "new": N_(
+        "🆕 New order {order} · {address} · {items} · total {total} (to collect on delivery)"
+    ),
+    "cancelled": N_(
+        "❌ Cancelled by the customer: order {order} · {address} · {items} · total {total}"
+    ),
+}
+
+
+async def ping_partner(ctx: Ctx, order: Order, kind: str = "new") -> None:
     """Tell the unit's partner at once, in Chinese: they pack, deliver and collect the money."""
     partner = await active_partner(ctx.uow, order.unit_id)
     if partner is None or partner.telegram_id is None:
@@ -211,9 +221,9 @@ async def ping_partner(ctx: Ctx, order: Order) -> None:
     )
     building = await ctx.uow.session.get(Building, order.building_id or 0)
     address = f"{building.label if building else ''} {order.room or ''}".strip()
-    text = pt.gettext(
-        "🆕 New order {order} · {address} · {items} · total {total} (to collect on delivery)"
-    ).format(order=order.order_no, address=address, items=items, total=pt.money(order.total_fen))
+    text = pt.gettext(_PINGS[kind]).format(
+        order=order.order_no, address=address, items=items, total=pt.money(order.total_fen)
+    )
     when = pt.gettext("🚚 {day}, {start}–{end}").format(
         day=pt.weekday_date(order.delivery_date),
         start=pt.time(order.window_start),

@@ -246,6 +246,9 @@ async def _cancel(ctx: Ctx, order: Order) -> None:
     """Cancel through the lifecycle (it gives the stock back), then show the order."""
     changed = await cancel_by_customer(ctx.uow, customer_id=ctx.customer.id, order_id=order.id)
     if changed:
+        from bot.flows.checkout import ping_partner  # checkout's flow imports this module
+
+        await ping_partner(ctx, order, "cancelled")
         note = ctx._("Order {order} is cancelled. There's nothing to pay.")
     else:
         note = ctx._("Order {order} was already cancelled.")

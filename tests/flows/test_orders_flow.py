@@ -81,6 +81,24 @@ async def test_an_order_shows_status_delivery_evening_lines_totals_and_payment(d
     assert "⭐ Rate this delivery" not in last_labels(channel, "alice")
 
 
+async def test_the_partner_is_told_at_once_when_a_customer_cancels_an_order(db):
+    setup = await make_unit_with_partner(db)
+    cola = await make_product(db, "cola", stock=10, name_zh="可乐")
+    alice = await memory_shopper(db, setup, "alice")
+    order = (await place(db, alice, [(cola, 3)])).order
+    channel = MemoryChannel(db)
+    await open_my_orders(channel, "alice")
+    await channel.press("alice", order.order_no)
+    await channel.press("alice", "Cancel order")
+
+    await channel.press("alice", "Yes, cancel it")
+
+    pings = [m.text for m in channel.chat(str(setup.partner.telegram_id)).messages]
+    assert len(pings) == 1
+    assert "顾客已取消订单" in pings[0] and order.order_no in pings[0]
+    assert "可乐 ×3" in pings[0] and "¥" in pings[0]
+
+
 async def test_cancelling_before_the_cutoff_cancels_and_puts_the_stock_back(db):
     setup = await make_unit_with_partner(db)
     cola = await make_product(db, "cola", stock=10)
