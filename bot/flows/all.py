@@ -13,6 +13,7 @@ from bot.flows import (
     menu,  # noqa: F401
     onboarding,  # noqa: F401
     orders,  # noqa: F401
+    partner_customers,  # noqa: F401
     partner_earnings,  # noqa: F401
     partner_home,  # noqa: F401
     partner_invite,  # noqa: F401

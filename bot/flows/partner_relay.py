@@ -212,9 +212,21 @@ async def sending_partner(ctx: Ctx) -> Partner | None:
     )
 
 
-async def relay_partner_answer(ctx: Ctx, customer_id: int, partner: Partner | None = None) -> None:
-    """Send the partner's answer to that one customer; tell the partner where it went."""
-    zh = translator(PARTNER_LOCALE)
+async def relay_partner_answer(
+    ctx: Ctx,
+    customer_id: int,
+    partner: Partner | None = None,
+    *,
+    t: Translator | None = None,
+    retry: InlineKeyboard = (),
+    after: InlineKeyboard = (),
+) -> bool:
+    """Send the partner's answer to that one customer; tell the partner where it went.
+
+    ``t`` is the partner's language (Chinese unless the cockpit says otherwise); ``retry``
+    goes under a refusal (nothing sent) and ``after`` under the confirmation. True when sent.
+    """
+    words = t or translator(PARTNER_LOCALE)
     partner = partner or await sending_partner(ctx)
     customer = await ctx.uow.session.get(Customer, customer_id)
     identity = await ctx.uow.session.scalar(
@@ -224,19 +236,19 @@ async def relay_partner_answer(ctx: Ctx, customer_id: int, partner: Partner | No
         .limit(1)
     )
     if partner is None or customer is None or identity is None:
-        ctx.say(zh.gettext("Sorry, this customer can't be reached here any more."))
-        return
+        ctx.say(words.gettext("Sorry, this customer can't be reached here any more."), retry)
+        return False
     event = ctx.event
     if isinstance(event, Text):
         body, photo = event.text.strip(), None
     elif isinstance(event, Photo):
         body, photo = event.caption.strip(), event.file_ref
     else:
-        ctx.say(zh.gettext(ONLY_TEXT_AND_PHOTOS))
-        return
+        ctx.say(words.gettext(ONLY_TEXT_AND_PHOTOS), retry)
+        return False
     if not body and photo is None:
-        ctx.say(zh.gettext("Please write your answer first."))
-        return
+        ctx.say(words.gettext("Please write your answer first."), retry)
+        return False
     body, cut = clip(body, MAX_CAPTION if photo else MAX_TEXT)
     theirs = translator(customer.locale)
     label = theirs.gettext("💬 Your partner {name}:").format(name=partner.name)
@@ -248,10 +260,13 @@ async def relay_partner_answer(ctx: Ctx, customer_id: int, partner: Partner | No
             photo_ref=photo,
         )
     )
-    done = zh.gettext("✅ Sent to {address}.").format(
-        address=await address_of(ctx.uow, customer, zh)
+    done = words.gettext("✅ Sent to {address}.").format(
+        address=await address_of(ctx.uow, customer, words)
     )
     if cut:
-        note = zh.gettext("Your message was long, so only the first {count} characters were sent.")
+        note = words.gettext(
+            "Your message was long, so only the first {count} characters were sent."
+        )
         done = f"{note.format(count=MAX_CAPTION if photo else MAX_TEXT)}\n{done}"
-    ctx.say(done)
+    ctx.say(done, after)
+    return True
