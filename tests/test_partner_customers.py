@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from core.customers import set_household_profile
 from core.errors import NotFound
-from core.models import Customer
+from core.models import Customer, Order
 from core.orders.lifecycle import cancel_by_hq
 from core.partner_customers import customer_card, unit_customers
 from tests.conftest import shanghai
@@ -208,3 +208,26 @@ async def test_a_customer_of_another_unit_is_not_found_for_the_partner(db):
 
     assert refusal.value.data == {"what": "customer", "key": theirs.id}
     assert missing.value.code == refusal.value.code
+
+
+async def test_orders_a_customer_placed_in_another_unit_are_not_shown_to_this_partner(db, clock):
+    setup = await make_unit_with_partner(db, "jinxiu")
+    before = await make_unit_with_partner(db, "yuyuan")
+    customer = await make_bound_customer(db, setup, room="301")
+    cola = await make_product(db, "COLA", stock=100)
+    clock.set(shanghai(2026, 11, 10, 9, 0))
+    old = await place(db, customer, [(cola, 1)])
+    clock.set(shanghai(2026, 11, 23, 10, 0))
+    await place(db, customer, [(cola, 2)])
+    async with db.uow() as uow:  # the first order was placed when they lived in yuyuan
+        row = await uow.session.get(Order, old.order.id)
+        assert row is not None
+        row.unit_id = before.unit.id
+        await uow.commit()
+
+    (listed,) = (await _page(db, setup.unit.id)).rows
+    card = await _card(db, setup.partner, customer.id)
+
+    assert listed.orders == 1 and listed.last_order_on == dt.date(2026, 11, 23)
+    assert card.orders == 1 and len(card.last_orders) == 1
+    assert old.order.order_no not in [o.order_no for o in card.last_orders]
