@@ -10,6 +10,7 @@ from core.models.feedback import Feedback
 from core.models.orders import Order, OrderLine
 from core.models.promotions import Promotion, Redemption
 from core.models.units import Building, Partner, Unit
+from core.models.winback import WinbackQuestion
 
 __all__ = [
     "AppSecret",
@@ -39,4 +40,5 @@ __all__ = [
     "RelayLink",
     "UTCDateTime",
     "Unit",
+    "WinbackQuestion",
 ]
