@@ -13,6 +13,7 @@ from bot.flows import (
     menu,  # noqa: F401
     onboarding,  # noqa: F401
     orders,  # noqa: F401
+    partner_crates,  # noqa: F401
     partner_customers,  # noqa: F401
     partner_earnings,  # noqa: F401
     partner_home,  # noqa: F401
@@ -24,4 +25,5 @@ from bot.flows import (
     quantity,  # noqa: F401
     search,  # noqa: F401
     settings,  # noqa: F401
+    winback,  # noqa: F401
 )
