@@ -388,3 +388,36 @@ async def test_the_next_page_of_overdue_households_opens_with_the_arrow(db, cloc
     assert "邻居7 · 1 crate · 23 days · 🚚 visit booked for Thu, Dec 10" in (
         channel.chat(partner).last.text
     )
+
+
+async def _ask(db, setup: UnitSetup, customer: Customer, day: dt.date) -> tuple[bool, list]:
+    """``ask_why_stopped`` as a later flow would call it, from the partner's chat."""
+    from bot.flows import state
+    from bot.flows.context import ChatData, Ctx
+    from bot.flows.events import Incoming
+
+    key = await state.signing_key(db)
+    partner_chat = str(setup.partner.telegram_id)
+    async with db.uow() as uow:
+        incoming = Incoming("memory", partner_chat, partner_chat, Command("partner"))
+        me = Customer(locale="en", created_at=uow.clock.now())
+        ctx = Ctx(uow, incoming, me, ChatData(), translator("en"), key)
+        sent = await winback.ask_why_stopped(ctx, customer.id, setup.partner, day)
+        await uow.commit()
+    return sent, ctx.replies
+
+
+async def test_ask_why_stopped_can_be_reused_and_never_asks_twice_for_one_visit(db, clock):
+    setup, alice, _ = await _unit_with_alice_overdue(db, clock)
+    friday = dt.date(2026, 12, 11)
+
+    sent, replies = await _ask(db, setup, alice, friday)
+    again, replies_again = await _ask(db, setup, alice, friday)
+
+    assert (sent, again) == (True, True)
+    (forward,) = replies
+    assert forward.chat_id == "alice" and "Fri, Dec 11" in forward.text
+    assert len(forward.buttons) == 3 and replies_again == []
+    question = await _question(db, alice)
+    assert question.visit_date == friday and question.pickup_id is None
+    assert question.asked_at is not None
