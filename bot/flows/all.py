@@ -19,6 +19,8 @@ from bot.flows import (
     partner_home,  # noqa: F401
     partner_invite,  # noqa: F401
     partner_relay,  # noqa: F401
+    partner_report,  # noqa: F401
+    partner_report_send,  # noqa: F401
     partner_tonight,  # noqa: F401
     partner_tonight_stop,  # noqa: F401
     product_card,  # noqa: F401

@@ -113,12 +113,13 @@ def _reason_buttons(ctx: Ctx, theirs: Translator, chat_id: str, question_id: int
 
 
 async def ask_why_stopped(
-    ctx: Ctx, customer_id: int, partner: Partner, visit_date: dt.date
+    ctx: Ctx, customer_id: int, partner: Partner, visit_date: dt.date, *, ask: str = ASK
 ) -> bool:
     """Ask the customer why they stopped ordering, for the partner's visit on ``visit_date``.
 
     True when the question is on its way (or was sent for this visit before: it is never
-    sent twice). False, sending nothing, when the customer opted out of "we miss you"
+    sent twice). ``ask`` is the untranslated question with ``{name}`` and ``{day}`` (the
+    crate pickup's by default). False, sending nothing, when the customer opted out of "we miss you"
     messages or cannot be reached in the bot. The question is recorded either way, so
     the visit is known. Another unit's customer is NotFound (core.winback).
     """
@@ -132,7 +133,7 @@ async def ask_why_stopped(
     if question.asked_at is not None:
         return True
     theirs = translator(customer.locale, timezone=ctx.uow.settings.timezone)
-    text = theirs.gettext(ASK).format(name=partner.name, day=theirs.weekday_date(visit_date))
+    text = theirs.gettext(ask).format(name=partner.name, day=theirs.weekday_date(visit_date))
     ctx.forward(
         Forward(
             channel=identity.channel,

@@ -9,6 +9,7 @@ from core.models.customers import CartLine, CartPromo, ChannelIdentity, Customer
 from core.models.feedback import Feedback
 from core.models.orders import Order, OrderLine
 from core.models.promotions import Promotion, Redemption
+from core.models.reports import ReportAction
 from core.models.units import Building, Partner, Unit
 from core.models.winback import WinbackQuestion
 
@@ -38,6 +39,7 @@ __all__ = [
     "Promotion",
     "Redemption",
     "RelayLink",
+    "ReportAction",
     "UTCDateTime",
     "Unit",
     "WinbackQuestion",
