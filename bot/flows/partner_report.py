@@ -152,7 +152,7 @@ def report_text(ctx: Ctx, report: ValueReport, unit: Unit | None) -> str:
     blocks = [title]
     for standing in (Standing.HIGH_VALUE, Standing.POTENTIAL, Standing.LOST):
         blocks.append("\n".join(_group_block(ctx, report, standing)))
-    rest = ctx._("{regular}: {count} · {new}: {newcount}").format(
+    rest = ctx._("Also {regular}: {count} · {new}: {newcount}").format(
         regular=ctx._(GROUPS[Standing.REGULAR]),
         count=report.counts.get(Standing.REGULAR, 0),
         new=ctx._(GROUPS[Standing.NEW]),

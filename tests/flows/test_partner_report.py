@@ -92,7 +92,7 @@ async def test_the_report_shows_each_group_with_its_change_and_top_customers(db,
     # last week Lena (one order 13 days before) was potential; her silent crates make her lost
     assert "🌱 Potential: 2 (+1 since last week)" in text
     assert "💤 Lost: 2 (+1 since last week)" in text
-    assert "🙂 Regular: 1 · 🆕 Not ordered yet: 1" in text
+    assert "Also 🙂 Regular: 1 · 🆕 Not ordered yet: 1" in text
     assert "a ¥5.00 coupon (orders from ¥39.00, 14 days)" in text
     assert last_labels(channel, partner) == [
         "📈 Chart",
