@@ -350,3 +350,61 @@ async def test_orders_delivered_through_the_real_lifecycle_count_with_their_crat
     (row,) = report.customers
     assert row.standing is P and row.orders == 1 and row.crates_held == 1
     assert row.spend_fen == placed.order.total_fen
+
+
+@pytest.fixture
+async def crate_holders(db, clock):
+    """Four households whose crates decide their group on some days and not on others.
+
+    Today is 2026-11-23, a week earlier 2026-11-16 (``ago(7)``):
+    """
+    clock.set(shanghai(2026, 6, 1, 10))
+    setup = await make_unit_with_partner(db)
+    who = {name: await _named(db, setup, name, room=f"{201 + n}") for n, name in enumerate("MNOP")}
+    clock.set(shanghai(2026, 11, 23, 10))
+    # M: ordered 25 days ago, its 2 crates collected 3 days ago → regular today; a week
+    # ago 18 silent days with the crates out → lost
+    await _order(db, who["M"], ago(25))
+    await _crates(db, who["M"], ago(25), 2)
+    await _crates(db, who["M"], ago(3), -2)
+    # N: ordered 20 days ago, another crate brought 5 days ago → regular today (the issue
+    # counts as activity); a week ago 13 days since the order → potential
+    await _order(db, who["N"], ago(20))
+    await _crates(db, who["N"], ago(20), 1)
+    await _crates(db, who["N"], ago(5), 1)
+    # O: ordered 21 days ago, a crate issued 20 days ago → lost today (20 silent days);
+    # a week ago 14 days since the order but only 13 since the issue → regular
+    await _order(db, who["O"], ago(21))
+    await _order(db, who["O"], ago(60))
+    await _order(db, who["O"], ago(70))
+    await _crates(db, who["O"], ago(21), 1)
+    await _crates(db, who["O"], ago(20), 1)
+    # P: ordered 21 days ago with a crate, nothing since → lost today and a week ago
+    # (exactly 14 silent days then)
+    await _order(db, who["P"], ago(21))
+    await _order(db, who["P"], ago(60))
+    await _order(db, who["P"], ago(70))
+    await _crates(db, who["P"], ago(21), 1)
+    return setup
+
+
+async def test_the_crate_rule_on_last_weeks_day_counts_the_crates_held_and_issued_by_then(
+    db, crate_holders
+):
+    report = await _report(db, crate_holders.unit.id, weeks=2)
+
+    rows = {row.display_name: row for row in report.customers}
+    assert {name: row.standing for name, row in rows.items()} == {"M": R, "N": R, "O": L, "P": L}
+    assert {name: row.crates_held for name, row in rows.items()} == {"M": 0, "N": 2, "O": 2, "P": 1}
+    assert report.counts == {H: 0, P: 0, L: 2, R: 2, N: 0}
+    # a week ago: M lost (crates out), N potential, O regular (issued 13 days before), P lost
+    assert report.previous == {H: 0, P: 1, L: 2, R: 1, N: 0}
+    assert report.weeks[0].per_group == {H: 0, P: 0, L: 2, R: 2, N: 0}  # Sunday 11-22
+
+
+async def test_a_report_on_an_earlier_day_uses_the_crates_held_that_day(db, crate_holders):
+    report = await _report(db, crate_holders.unit.id, as_of=ago(7))
+
+    rows = {row.display_name: row for row in report.customers}
+    assert {name: row.standing for name, row in rows.items()} == {"M": L, "N": P, "O": R, "P": L}
+    assert {name: row.crates_held for name, row in rows.items()} == {"M": 2, "N": 1, "O": 2, "P": 1}

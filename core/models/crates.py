@@ -14,11 +14,23 @@ class CrateMovement(Base):
     """Crates issued (+) with a delivery or collected (−); the balance is their sum."""
 
     __tablename__ = "crate_movements"
-    __table_args__ = (CheckConstraint("quantity <> 0", name="quantity_not_zero"),)
+    __table_args__ = (
+        CheckConstraint("quantity <> 0", name="quantity_not_zero"),
+        # a unit's balances per customer (the value report, unit_balance) from the index
+        # alone; it replaces the plain unit_id index
+        Index(
+            "ix_crate_movements_unit_id_customer_id_created_at",
+            "unit_id",
+            "customer_id",
+            "created_at",
+            "kind",
+            "quantity",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), default=None)
     kind: Mapped[str] = mapped_column(String(12))
     quantity: Mapped[int] = mapped_column(Integer)
