@@ -1,7 +1,7 @@
 """report indexes: a unit's delivered history and crate ledger read from covering indexes
 
 Revision ID: 0009_report_indexes
-Revises: 0005_doorstep
+Revises: 0007_report_actions
 Create Date: 2026-12-07 10:00:00
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0009_report_indexes"
-down_revision: str | Sequence[str] | None = "0005_doorstep"
+down_revision: str | Sequence[str] | None = "0007_report_actions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
