@@ -2,7 +2,7 @@
 
 Revision ID: 0009_report_indexes
 Revises: 0005_doorstep
-Create Date: 2026-12-07 10:00:00
+Create Date: 2026-12-06 23:30:00
 """
 
 from __future__ import annotations
