@@ -1,8 +1,8 @@
 """report indexes: a unit's delivered history and crate ledger read from covering indexes
 
 Revision ID: 0009_report_indexes
-Revises: 0007_report_actions
-Create Date: 2026-12-07 10:00:00
+Revises: 0008_outbox
+Create Date: 2026-12-06 23:30:00
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0009_report_indexes"
-down_revision: str | Sequence[str] | None = "0007_report_actions"
+down_revision: str | Sequence[str] | None = "0008_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
