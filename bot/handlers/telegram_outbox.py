@@ -1,0 +1,100 @@
+"""The outbox's Telegram transport: python-telegram-bot's ``Bot``, errors turned into results.
+
+Calls go through ``do_api_request`` (as the renderer does) so the answered Message is not
+rebuilt into PTB objects the sender never reads. Texts are clipped to Telegram's limits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from typing import Any
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+
+from bot.handlers.telegram_render import CAPTION_LIMIT, TEXT_LIMIT, clip
+from core.outbox.transport import (
+    BAD_REQUEST,
+    FORBIDDEN,
+    NETWORK,
+    OK,
+    RETRY_AFTER,
+    ButtonRows,
+    SendResult,
+)
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """The pause Telegram asked for, whether PTB reports it as int or timedelta."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value: Any = error.retry_after
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
+def markup(buttons: ButtonRows) -> dict[str, Any] | None:
+    """Stored rows of (label, data) as the Bot API's inline keyboard."""
+    if not buttons:
+        return None
+    return {
+        "inline_keyboard": [
+            [{"text": str(label), "callback_data": str(data)} for label, data in row]
+            for row in buttons
+        ]
+    }
+
+
+class TelegramTransport:
+    """Sends outbox rows with a ``telegram.Bot`` (initialise it before use)."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    @classmethod
+    def for_token(
+        cls, token: str, *, base_url: str | None = None, connections: int = 64
+    ) -> TelegramTransport:
+        """A Bot of its own with a pool wide enough for the sender's concurrency."""
+        request = HTTPXRequest(connection_pool_size=connections, read_timeout=10.0)
+        options: dict[str, Any] = {"request": request}
+        if base_url:
+            options["base_url"] = base_url
+        return cls(Bot(token, **options))
+
+    async def send(
+        self, chat_id: str, text: str, buttons: ButtonRows, photo_ref: str | None
+    ) -> SendResult:
+        """sendMessage, or sendPhoto with the text as caption."""
+        params: dict[str, Any] = {"chat_id": int(chat_id)}
+        keyboard = markup(buttons)
+        if keyboard is not None:
+            params["reply_markup"] = keyboard
+        if photo_ref:
+            params |= {"photo": photo_ref, "caption": clip(text, CAPTION_LIMIT)}
+            return await self._api("sendPhoto", params)
+        params["text"] = clip(text, TEXT_LIMIT)
+        return await self._api("sendMessage", params)
+
+    async def edit(self, chat_id: str, message_id: int, text: str) -> SendResult:
+        """editMessageText of an earlier message (the broadcast's status message)."""
+        params = {"chat_id": int(chat_id), "message_id": message_id, "text": clip(text, TEXT_LIMIT)}
+        return await self._api("editMessageText", params)
+
+    async def _api(self, method: str, params: dict[str, Any]) -> SendResult:
+        """One Bot API call; PTB's exceptions become results the sender records."""
+        try:
+            result = await self.bot.do_api_request(method, api_kwargs=params)
+        except RetryAfter as error:
+            return SendResult(RETRY_AFTER, retry_after=retry_seconds(error), error=str(error))
+        except Forbidden as error:
+            return SendResult(FORBIDDEN, error=error.message)
+        except BadRequest as error:  # a subclass of NetworkError: caught first
+            return SendResult(BAD_REQUEST, error=error.message)
+        except (NetworkError, TelegramError) as error:  # TimedOut included
+            return SendResult(NETWORK, error=f"{type(error).__name__}: {error}")
+        message_id = result.get("message_id") if isinstance(result, dict) else None
+        return SendResult(OK, message_id=int(message_id) if message_id is not None else None)
