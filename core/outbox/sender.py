@@ -84,6 +84,7 @@ log = logging.getLogger("linli.outbox")
 ProgressText = Callable[[str | None, Progress, bool], str]  # (owner's locale, counts, final)
 OPEN = ("scheduled", "sending")
 _ERROR_LIMIT = 200
+_DRY_POLL_S = 0.25  # after an empty claim, wait this long before asking again
 
 
 @dataclass
@@ -167,6 +168,7 @@ class Sender:
         self.worker_id = (worker_id or default_worker_id())[:64]
         # Never hold more than a quarter lease's worth of sending in hand.
         self.batch = max(1, min(batch, int(self.rate * lease_s / 8)))
+        self._low_water = max(1, self.batch // 2)  # claim the next batch below this many
         self.concurrency = max(1, concurrency)
         self.lease = dt.timedelta(seconds=lease_s)
         self.max_attempts = max_attempts
@@ -213,15 +215,20 @@ class Sender:
         self._tasks = [asyncio.create_task(self._worker()) for _ in range(self.concurrency)]
         self._tasks.append(asyncio.create_task(self._writer()))
         next_report = loop.time() + self.progress_every_s
-        settled = False
+        settled = False  # the last idle pass found nothing: a dry claim after it ends the run
+        force = True  # claim now even if the last claim came back empty a moment ago
+        dry_until = 0.0
         try:
             while stop is None or not stop.is_set():
                 self._check_tasks()
                 claimed = 0
-                if self._queue.qsize() < self.batch:
+                if self._queue.qsize() < self._low_water and (force or loop.time() >= dry_until):
+                    force = False
                     for row in await self._claim():
                         self._queue.put_nowait(row)
                         claimed += 1
+                    if not claimed:
+                        dry_until = loop.time() + _DRY_POLL_S
                 if claimed:
                     settled = False
                 if loop.time() >= next_report:
@@ -233,14 +240,14 @@ class Sender:
                         break
                     await self._flush()
                     await self._report(finish=True)
-                    settled = True
+                    settled = force = True
                     if stop is not None:
                         with contextlib.suppress(TimeoutError):
                             await asyncio.wait_for(stop.wait(), self.idle_poll_s)
                         settled = False
                     continue
                 self._wake.clear()
-                if self._queue.qsize() >= self.batch or not claimed:
+                if self._queue.qsize() >= self._low_water or not claimed:
                     timeout = max(0.01, min(0.5, next_report - loop.time()))
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), timeout)
@@ -405,6 +412,8 @@ class Sender:
         while True:
             row = await self._queue.get()
             self._inflight += 1
+            if self._queue.qsize() < self._low_water:
+                self._wake.set()  # time to claim the next batch
             try:
                 outcome = await self._deliver(row)
                 self._outcomes.append(outcome)
@@ -412,7 +421,7 @@ class Sender:
                 self._outcome_ready.set()
             finally:
                 self._inflight -= 1
-                if self._queue.qsize() < self.batch or self._inflight == 0:
+                if self._idle():
                     self._wake.set()
 
     async def _deliver(self, row: Row) -> Outcome:

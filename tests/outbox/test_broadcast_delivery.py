@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.models import Customer, OutboxMessage
+from core.models import Broadcast, Customer, OutboxMessage
 from core.outbox.enqueue import progress
 from tests.outbox_support import broadcast_to, households, telegram_sender
 from tests.telegram.limited_bot_api import LimitedBotApi
@@ -47,3 +47,55 @@ async def test_blocked_households_are_marked_unreachable_and_bad_chats_fail_once
     assert len(tries_at_bad) == 1
     assert [a.status for a in api.arrivals if a.chat_id == blocked] == [403]
     assert api.copies(int(people[2].chat_id)) == 2
+
+
+PARTNER_CHAT = 900_000_001
+
+
+async def test_two_thousand_households_get_one_copy_each_and_the_partner_a_true_report(db):
+    from bot.messages.outbox import progress_text
+    from core.customers import set_opt_out
+    from core.outbox.enqueue import StatusChat
+
+    people = await households(db, 2000)
+    blocked = {int(p.chat_id) for p in people[100:120]}
+    broken = {int(p.chat_id) for p in people[500:510]}
+    async with db.uow() as uow:
+        for person in people[1000:1005]:
+            customer = await uow.session.get(Customer, person.customer_id)
+            await set_opt_out(uow, customer, "notices", opted_out=True)
+        await uow.commit()
+    broadcast_id = await broadcast_to(
+        db, people, status_chat=StatusChat(str(PARTNER_CHAT), locale="en")
+    )
+
+    async with (
+        LimitedBotApi(rate=1000, forbidden=blocked, bad=broken) as api,
+        telegram_sender(db, api, rate_per_s=1000, progress_text=progress_text) as sender,
+    ):
+        await sender.run_until_idle()
+        first_round = {chat: list(texts) for chat, texts in api.delivered.items()}
+        arrivals_before = len(api.arrivals)
+        await broadcast_to(db, people[:200], key="water-2")
+        await sender.run_until_idle()
+
+    reached = {int(p.chat_id) for p in people} - blocked - broken
+    opted = {int(p.chat_id) for p in people[1000:1005]}
+    assert {chat for chat, texts in first_round.items() if len(texts) == 1} >= reached - opted
+    assert all(len(first_round.get(chat, [])) == 1 for chat in reached - opted)
+    assert all(chat not in first_round for chat in blocked | broken | opted)
+    assert api.rejections == []  # the limits were never crossed: no 429 at all
+    assert sum(1 for a in api.arrivals[:arrivals_before] if a.chat_id in broken) == 10
+    async with db.uow() as uow:
+        status_id = (await uow.session.get(Broadcast, broadcast_id)).status_message_id
+    second_round = api.arrivals[arrivals_before:]
+    assert not [a for a in second_round if a.chat_id in blocked]  # unreachable: skipped
+    (report,) = api.screen(PARTNER_CHAT)  # one status message, edited in place
+    assert report.splitlines() == [
+        "📣 Delivery report",
+        "Delivered: 1,965",
+        "Blocked the bot: 20",
+        "Could not be delivered: 10",
+        "Opted out of these messages: 5",
+    ]
+    assert any("📣 Sending:" in text for text in api.edits[(PARTNER_CHAT, status_id)])

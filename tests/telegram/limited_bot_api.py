@@ -64,6 +64,8 @@ class LimitedBotApi:
     arrivals: list[Arrival] = field(default_factory=list)
     rejections: list[Arrival] = field(default_factory=list)
     edits: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+    # message id → (chat, text as shown now: edits applied)
+    messages: dict[int, tuple[int, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._answers = RecordingRequest()
@@ -118,6 +120,10 @@ class LimitedBotApi:
         """How many messages reached ``chat_id``."""
         return len(self.delivered.get(chat_id, []))
 
+    def screen(self, chat_id: int) -> list[str]:
+        """The chat as the person's app shows it: every message, edits applied."""
+        return [text for chat, text in self.messages.values() if chat == chat_id]
+
     def sends(self) -> list[Arrival]:
         """Delivered messages in arrival order."""
         return [a for a in self.arrivals if a.method in SENDS and a.status == 200]
@@ -141,6 +147,7 @@ class LimitedBotApi:
         self.arrivals.clear()
         self.rejections.clear()
         self.edits.clear()
+        self.messages.clear()
 
     # ------------------------------------------------------------ serving
 
@@ -170,10 +177,12 @@ class LimitedBotApi:
         result = self._answers.answer(method, params)
         if method in SENDS and isinstance(result, dict):
             result["message_id"] = next(self._message_ids)
+            self.messages[result["message_id"]] = (chat or 0, text)
             self.delivered.setdefault(chat or 0, []).append(text)
             self._sent += 1
         if method == "editMessageText" and chat is not None:
             self.edits.setdefault((chat, int(params["message_id"])), []).append(text)
+            self.messages[int(params["message_id"])] = (chat, text)
         self.arrivals.append(Arrival(now, method, chat, 200, text))
         return web.json_response({"ok": True, "result": result})
 
