@@ -85,3 +85,35 @@ async def telegram_sender(
     transport = TelegramTransport.for_token(TOKEN, base_url=api.url)
     async with transport.bot:
         yield Sender(db, transport, **options)
+
+
+class ScriptedTransport:
+    """An in-process messenger: answers ok unless a chat has scripted answers left."""
+
+    def __init__(self, script: dict[str, list[Any]] | None = None) -> None:
+        from core.outbox.transport import SendResult
+
+        self._ok = SendResult
+        self.script = {chat: list(answers) for chat, answers in (script or {}).items()}
+        self.sent: list[tuple[str, str, list[Any]]] = []  # (chat, text, buttons) delivered
+        self.calls: list[str] = []  # every chat called, delivered or not
+        self.edits: list[tuple[str, int, str]] = []
+        self._ids = iter(range(1, 10**9))
+
+    def copies(self, chat_id: str) -> int:
+        """Messages delivered to ``chat_id``."""
+        return sum(1 for chat, _text, _buttons in self.sent if chat == chat_id)
+
+    async def send(self, chat_id: str, text: str, buttons: Any, photo_ref: str | None) -> Any:
+        """The next scripted answer for this chat, else delivered."""
+        self.calls.append(chat_id)
+        answers = self.script.get(chat_id)
+        if answers:
+            return answers.pop(0)
+        self.sent.append((chat_id, text, buttons))
+        return self._ok("ok", message_id=next(self._ids))
+
+    async def edit(self, chat_id: str, message_id: int, text: str) -> Any:
+        """Edits always work."""
+        self.edits.append((chat_id, message_id, text))
+        return self._ok("ok", message_id=message_id)
