@@ -13,6 +13,7 @@ from typing import Any
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.handlers.telegram_render import CAPTION_LIMIT, TEXT_LIMIT, clip
 from core.outbox.transport import (
@@ -24,6 +25,10 @@ from core.outbox.transport import (
     ButtonRows,
     SendResult,
 )
+
+# PTB 22 warns each time it builds a RetryAfter that retry_after will become a timedelta;
+# retry_seconds below reads either.
+warnings.filterwarnings("ignore", message=".*`retry_after` will be", category=PTBDeprecationWarning)
 
 
 def retry_seconds(error: RetryAfter) -> float:

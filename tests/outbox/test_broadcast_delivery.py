@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from sqlalchemy import select
 
 from core.models import Broadcast, Customer, OutboxMessage
@@ -99,3 +101,38 @@ async def test_two_thousand_households_get_one_copy_each_and_the_partner_a_true_
         "Opted out of these messages: 5",
     ]
     assert any("📣 Sending:" in text for text in api.edits[(PARTNER_CHAT, status_id)])
+
+
+async def test_at_telegrams_real_limit_the_sender_keeps_pace_and_honours_the_one_flood_wait(db):
+    people = await households(db, 150)
+    await broadcast_to(db, people)
+
+    async with (
+        LimitedBotApi(rate=30, flood_after=20, flood_retry_after=1) as api,
+        telegram_sender(db, api, rate_per_s=30) as sender,
+    ):
+        await sender.run_until_idle()
+
+    assert all(api.copies(int(p.chat_id)) == 1 for p in people)
+    (flood,) = api.rejections  # the one the server forced, and no other
+    after = [a.at for a in api.sends() if a.at > flood.at]
+    assert after[0] - flood.at >= 1.0  # nothing at all during the wait Telegram asked for
+    assert after[0] - flood.at < 1.3
+    sends = api.sends()
+    busy = (sends[-1].at - sends[0].at) - (after[0] - flood.at)
+    assert (len(sends) - 1) / busy >= 0.95 * 30  # ~30 a second while allowed to send
+
+
+async def test_one_chat_never_gets_two_messages_within_a_second(db):
+    people = await households(db, 4)
+    for n in range(3):
+        await broadcast_to(db, people, key=f"event-{n}", kind="event")
+
+    async with LimitedBotApi(rate=30) as api, telegram_sender(db, api, rate_per_s=30) as sender:
+        await sender.run_until_idle()
+
+    assert api.rejections == []
+    for person in people:
+        times = [a.at for a in api.sends() if a.chat_id == int(person.chat_id)]
+        assert len(times) == 3
+        assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(times))
