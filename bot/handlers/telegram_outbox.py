@@ -11,11 +11,11 @@ import warnings
 from typing import Any
 
 from telegram import Bot
+from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.handlers.telegram_render import CAPTION_LIMIT, TEXT_LIMIT, clip
 from core.outbox.transport import (
     BAD_REQUEST,
     FORBIDDEN,
@@ -29,6 +29,16 @@ from core.outbox.transport import (
 # PTB 22 warns each time it builds a RetryAfter that retry_after will become a timedelta;
 # retry_seconds below reads either.
 warnings.filterwarnings("ignore", message=".*`retry_after` will be", category=PTBDeprecationWarning)
+
+
+TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
+CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH  # 1024
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters with an ellipsis (as the renderer does; not
+    imported from it, so a sender process does not load the whole bot)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def retry_seconds(error: RetryAfter) -> float:

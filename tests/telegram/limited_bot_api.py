@@ -120,6 +120,11 @@ class LimitedBotApi:
         """How many messages reached ``chat_id``."""
         return len(self.delivered.get(chat_id, []))
 
+    @property
+    def sent_count(self) -> int:
+        """Messages delivered so far."""
+        return self._sent
+
     def screen(self, chat_id: int) -> list[str]:
         """The chat as the person's app shows it: every message, edits applied."""
         return [text for chat, text in self.messages.values() if chat == chat_id]
