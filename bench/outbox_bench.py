@@ -106,12 +106,14 @@ async def one_round(
     began = time.perf_counter()
     await broadcast_to(db, people, key=key)
     enqueue_s = time.perf_counter() - began
-    transport = TelegramTransport.for_token(TOKEN, base_url=f"http://127.0.0.1:{port}/bot")
+    transport = TelegramTransport.for_token(
+        TOKEN, base_url=f"http://127.0.0.1:{port}/bot", connections=concurrency
+    )
     async with transport.bot:
         sender = Sender(db, transport, rate_per_s=limit, concurrency=concurrency)
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         stats = await sender.run_until_idle()
-        wall_s = time.perf_counter() - began
+        wall_s, cpu_s = time.perf_counter() - began, time.process_time() - cpu
     seen = server_stats(port)
     copies = {int(chat): n for chat, n in seen["copies"].items()}
     lost = sum(1 for p in people if copies.get(int(p.chat_id), 0) == 0)
@@ -122,6 +124,7 @@ async def one_round(
         "limit": limit,
         "enqueue_s": enqueue_s,
         "wall_s": wall_s,
+        "cpu_ms": cpu_s * 1000 / max(1, messages),
         "delivered": seen["delivered"],
         "rate": rate,
         "ratio": rate / limit,
@@ -138,7 +141,8 @@ def show(title: str, row: dict[str, Any]) -> None:
     print(f"\n{title}")
     print(
         f"  {row['messages']:,} messages, limit {row['limit']:,.0f}/s: enqueued in "
-        f"{row['enqueue_s'] * 1000:.0f} ms, drained in {row['wall_s']:.1f} s"
+        f"{row['enqueue_s'] * 1000:.0f} ms, drained in {row['wall_s']:.1f} s "
+        f"(sender CPU {row['cpu_ms']:.2f} ms a message)"
     )
     print(
         f"  achieved {row['rate']:.1f} messages/s = {row['ratio']:.3f} of the limit; "
