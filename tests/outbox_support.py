@@ -82,7 +82,10 @@ async def telegram_sender(
     """A Sender on the real python-telegram-bot Bot, talking HTTP to ``api`` on loopback."""
     from bot.handlers.telegram_outbox import TelegramTransport
 
-    transport = TelegramTransport.for_token(TOKEN, base_url=api.url)
+    options.setdefault("concurrency", 8)
+    transport = TelegramTransport.for_token(
+        TOKEN, base_url=api.url, connections=options["concurrency"]
+    )
     async with transport.bot:
         yield Sender(db, transport, **options)
 
