@@ -100,7 +100,9 @@ async def test_two_thousand_households_get_one_copy_each_and_the_partner_a_true_
         "Could not be delivered: 10",
         "Opted out of these messages: 5",
     ]
-    assert any("📣 Sending:" in text for text in api.edits[(PARTNER_CHAT, status_id)])
+    (first_shown,) = api.delivered[PARTNER_CHAT]  # progress first, then edited in place
+    assert first_shown.startswith("📣 Sending: ")
+    assert api.edits[(PARTNER_CHAT, status_id)][-1] == report
 
 
 async def test_at_telegrams_real_limit_the_sender_keeps_pace_and_honours_the_one_flood_wait(db):
