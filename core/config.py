@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     window_end: dt.time = dt.time(21, 0)
     crate_overdue_days: int = Field(default=14, ge=1)
     items_per_crate: int = Field(default=12, ge=1)
+    # Broadcasts wait out the night (outage notices may override); business time.
+    quiet_start: dt.time = dt.time(21, 30)
+    quiet_end: dt.time = dt.time(8, 0)
+    # Telegram's limits per bot: about 30 messages a second overall, one a second per chat.
+    outbox_rate_per_s: float = Field(default=30.0, gt=0)
+    outbox_per_chat_interval_s: float = Field(default=1.0, ge=0)
     telegram_token: str | None = Field(default=None, repr=False)  # a secret: kept out of logs
     telegram_api_url: str | None = None
     # The bot's @username, for invite links (t.me/<username>?start=...) printed on leaflets.

@@ -1,6 +1,7 @@
 """Import every flow module so their steps are registered with the router."""
 
 from bot.flows import (
+    broadcast_stop,  # noqa: F401
     browse,  # noqa: F401
     cart,  # noqa: F401
     checkout,  # noqa: F401

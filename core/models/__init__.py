@@ -8,6 +8,7 @@ from core.models.crates import CrateMovement, CratePickup
 from core.models.customers import CartLine, CartPromo, ChannelIdentity, Customer, MessageOptOut
 from core.models.feedback import Feedback
 from core.models.orders import Order, OrderLine
+from core.models.outbox import Broadcast, OutboxMessage
 from core.models.promotions import Promotion, Redemption
 from core.models.reports import ReportAction
 from core.models.units import Building, Partner, Unit
@@ -17,6 +18,7 @@ __all__ = [
     "AppSecret",
     "AssistToken",
     "Base",
+    "Broadcast",
     "Building",
     "CartLine",
     "CartPromo",
@@ -33,6 +35,7 @@ __all__ = [
     "MessageOptOut",
     "Order",
     "OrderLine",
+    "OutboxMessage",
     "Partner",
     "ProcessedUpdate",
     "Product",

@@ -34,6 +34,8 @@ class Customer(Base):
     bound_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     first_order_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Set when Telegram answered 403 (they blocked the bot): later broadcasts skip them.
+    unreachable_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class ChannelIdentity(Base):
