@@ -14,15 +14,19 @@ from bot.flows import (
     menu,  # noqa: F401
     onboarding,  # noqa: F401
     orders,  # noqa: F401
+    partner_crates,  # noqa: F401
     partner_customers,  # noqa: F401
     partner_earnings,  # noqa: F401
     partner_home,  # noqa: F401
     partner_invite,  # noqa: F401
     partner_relay,  # noqa: F401
+    partner_report,  # noqa: F401
+    partner_report_send,  # noqa: F401
     partner_tonight,  # noqa: F401
     partner_tonight_stop,  # noqa: F401
     product_card,  # noqa: F401
     quantity,  # noqa: F401
     search,  # noqa: F401
     settings,  # noqa: F401
+    winback,  # noqa: F401
 )

@@ -54,7 +54,8 @@ class Forward:
     """A message to another person: the partner, or the customer a partner answers.
 
     ``relay_customer_id``: after sending, the channel records the sent message so the
-    partner's reply to it reaches this customer only.
+    partner's reply to it reaches this customer only. ``buttons`` go under the message;
+    their data must be signed for the receiving chat (``chat_id``), not the sender's.
     """
 
     channel: str
@@ -62,6 +63,7 @@ class Forward:
     text: str
     photo_ref: str | None = None
     relay_customer_id: int | None = None
+    buttons: InlineKeyboard = ()
 
 
 @dataclass(frozen=True)

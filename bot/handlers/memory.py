@@ -146,7 +146,7 @@ class MemoryChannel:
         """Deliver to another chat and remember relay links like a real channel does."""
         ref = str(next(self._refs))
         self.chat(reply.chat_id).messages.append(
-            Message(ref=ref, text=reply.text, photo_ref=reply.photo_ref)
+            Message(ref=ref, text=reply.text, buttons=reply.buttons, photo_ref=reply.photo_ref)
         )
         if reply.relay_customer_id is not None:
             async with self.db.uow() as uow:

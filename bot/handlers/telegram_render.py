@@ -237,17 +237,22 @@ class Renderer:
         return int(result["message_id"]) if isinstance(result, dict) else None
 
     async def forward(self, reply: Forward) -> None:
-        """A message to another person, remembered when their answer must be relayed back."""
+        """A message to another person, remembered when their answer must be relayed back.
+
+        Its buttons (signed for the receiving chat) go under it as its reply_markup.
+        """
         if reply.channel != CHANNEL:
             log.warning("a %s message cannot be delivered by Telegram; dropped", reply.channel)
             return
         chat_id = int(reply.chat_id)
         if reply.photo_ref:
             caption = clip(reply.text, CAPTION_LIMIT) if reply.text else None
-            photo = await self.bot.send_photo(chat_id, reply.photo_ref, caption=caption)
+            photo = await self.bot.send_photo(
+                chat_id, reply.photo_ref, caption=caption, reply_markup=inline_markup(reply.buttons)
+            )
             sent: int | None = photo.message_id
         else:
-            sent = await self.say(chat_id, Say(reply.text))
+            sent = await self.say(chat_id, Say(reply.text, reply.buttons))
         if sent is None or reply.relay_customer_id is None:
             return
         async with self.db.uow() as uow:

@@ -10,7 +10,9 @@ from core.models.feedback import Feedback
 from core.models.orders import Order, OrderLine
 from core.models.outbox import Broadcast, OutboxMessage
 from core.models.promotions import Promotion, Redemption
+from core.models.reports import ReportAction
 from core.models.units import Building, Partner, Unit
+from core.models.winback import WinbackQuestion
 
 __all__ = [
     "AppSecret",
@@ -40,6 +42,8 @@ __all__ = [
     "Promotion",
     "Redemption",
     "RelayLink",
+    "ReportAction",
     "UTCDateTime",
     "Unit",
+    "WinbackQuestion",
 ]

@@ -388,6 +388,30 @@ async def test_a_relayed_photo_is_sent_as_a_photo(app, db, monkeypatch):
     assert link.message_ref == str(call.result["message_id"])
 
 
+async def test_a_message_to_another_person_carries_its_buttons_as_reply_markup(app, monkeypatch):
+    question = ((InlineButton("💰 Prices", "pw1:7:prices|sig"),),)
+    fake_flow(monkeypatch, lambda _in: [Forward("telegram", "9000", "Why?", buttons=question)])
+
+    (call,) = await send_text(app, ALICE, "booked")
+
+    assert call.method == "sendMessage" and call.chat_id == 9000
+    assert call.buttons == [("💰 Prices", "pw1:7:prices|sig")]
+
+
+async def test_a_photo_to_another_person_carries_its_buttons_too(app, monkeypatch):
+    question = ((InlineButton("OK", "pw1:7:other|sig"),),)
+    fake_flow(
+        monkeypatch,
+        lambda _in: [
+            Forward("telegram", "9000", "Look", photo_ref="crate-photo", buttons=question)
+        ],
+    )
+
+    (call,) = await send_text(app, ALICE, "photo")
+
+    assert call.method == "sendPhoto" and call.buttons == [("OK", "pw1:7:other|sig")]
+
+
 # --- start-up ---------------------------------------------------------------------------
 
 

@@ -1,0 +1,105 @@
+"""``linli report`` prints a unit's groups with last week's change and writes CSV and chart."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+from sqlalchemy import update
+
+from bot.cli.main import cli
+from core.config import Settings
+from core.db import create_engine
+from core.models import Customer
+from core.uow import Database
+from tests.factories import (
+    deliver_order,
+    make_bound_customer,
+    make_product,
+    make_unit_with_partner,
+    place,
+)
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch, clock):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    monkeypatch.setenv("LINLI_DATABASE_URL", url)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+
+    async def story() -> None:
+        settings = Settings(database_url=url)
+        database = Database(create_engine(settings.database_url), settings, clock)
+        try:
+            setup = await make_unit_with_partner(database)
+            cola = await make_product(database, "COLA", price_fen=4500, stock=100)
+            buyer = await make_bound_customer(database, setup, room="301")
+            await make_bound_customer(database, setup, room="302")
+            placed = await place(database, buyer, [(cola, 1)])
+            await deliver_order(database, placed.order.id, crates=1)
+            async with database.uow() as uow:
+                await uow.session.execute(
+                    update(Customer).where(Customer.id == buyer.id).values(display_name="李奶奶")
+                )
+                await uow.commit()
+        finally:
+            await database.dispose()
+
+    asyncio.run(story())
+    return runner
+
+
+def test_the_report_prints_each_group_with_the_change_and_the_top_customers(runner):
+    result = runner.invoke(cli, ["report", "--unit", "jinxiu", "--as-of", "2026-11-23"])
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "customer value of unit jinxiu (Jinxiu Garden) on 2026-11-23: 2 customers"
+    assert "  potential       1  (+1 since 2026-11-16)" in lines
+    assert "  new             1  (+1 since 2026-11-16)" in lines
+    assert "  lost            0  (+0 since 2026-11-16)" in lines
+    assert "top potential:" in lines
+    assert any(
+        line.startswith("  李奶奶 (1栋 301): ¥")
+        and "1 orders, last 2026-11-23 (0 days), 1 crates out" in line
+        for line in lines
+    )
+
+
+def test_the_report_writes_an_excel_csv_and_the_chart(runner, tmp_path):
+    out, chart = tmp_path / "value.csv", tmp_path / "value.png"
+
+    args = ["report", "--unit", "jinxiu", "--as-of", "2026-11-23"]
+    result = runner.invoke(cli, [*args, "--csv", str(out), "--chart", str(chart)])
+
+    assert result.exit_code == 0, result.output
+    assert f"wrote 2 customers to {out}" in result.output
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [(row["customer"], row["group"]) for row in rows] == [
+        ("李奶奶", "potential"),
+        ("#2", "new"),
+    ]
+    assert Image.open(chart).format == "PNG"
+
+
+def test_an_unknown_unit_is_refused_with_a_message(runner):
+    result = runner.invoke(cli, ["report", "--unit", "nowhere"])
+
+    assert result.exit_code == 1
+    assert "no unit with the code 'nowhere'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_malformed_day_is_refused_with_a_message(runner):
+    result = runner.invoke(cli, ["report", "--unit", "jinxiu", "--as-of", "23/11/2026"])
+
+    assert result.exit_code == 2
+    assert "is not a date like 2026-11-23 (YYYY-MM-DD)" in result.output
