@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     # Telegram's limits per bot: about 30 messages a second overall, one a second per chat.
     outbox_rate_per_s: float = Field(default=30.0, gt=0)
     outbox_per_chat_interval_s: float = Field(default=1.0, ge=0)
+    # Several processes on PostgreSQL: one holds the scheduler/sender role (core/roles.py).
+    role_retry_seconds: float = Field(default=2.0, gt=0)  # how often the others try for it
+    role_heartbeat_seconds: float = Field(default=2.0, gt=0)  # how often the holder checks
+    # Built-in schedules (core/scheduling.py, bot/schedules.py), business time.
+    cutoff_reminder_minutes: int = Field(default=60, ge=1)  # "order before …": 14:00 for 15:00
+    run_sheet_minutes: int = Field(default=30, ge=0)  # run sheet ready before the window
+    crates_check_time: dt.time = dt.time(9, 30)  # daily overdue crates and win-back list
+    weekly_report_time: dt.time = dt.time(9, 0)  # Mondays: the partner's weekly report
+    deals_time: dt.time = dt.time(10, 0)  # the deals of the day to every household
     telegram_token: str | None = Field(default=None, repr=False)  # a secret: kept out of logs
     telegram_api_url: str | None = None
     # The bot's @username, for invite links (t.me/<username>?start=...) printed on leaflets.
@@ -70,6 +79,8 @@ class Settings(BaseSettings):
         "delivery_fee_fen",
         "crate_overdue_days",
         "items_per_crate",
+        "cutoff_reminder_minutes",
+        "run_sheet_minutes",
         "report_lost_days",
         "report_silent_crate_days",
         "report_high_value_days",

@@ -7,6 +7,7 @@ from core.models.commissions import CommissionEntry
 from core.models.crates import CrateMovement, CratePickup
 from core.models.customers import CartLine, CartPromo, ChannelIdentity, Customer, MessageOptOut
 from core.models.feedback import Feedback
+from core.models.jobs import JobRun
 from core.models.orders import Order, OrderLine
 from core.models.outbox import Broadcast, OutboxMessage
 from core.models.promotions import Promotion, Redemption
@@ -32,6 +33,7 @@ __all__ = [
     "DealEntry",
     "Feedback",
     "GiftRule",
+    "JobRun",
     "MessageOptOut",
     "Order",
     "OrderLine",
