@@ -1,7 +1,7 @@
-"""job runs: each scheduled fire claimed once; joins the outbox and report-actions branches
+"""job runs: each scheduled fire claimed once
 
-Revision ID: 0009_job_runs
-Revises: 0007_report_actions, 0008_outbox
+Revision ID: 0010_job_runs
+Revises: 0009_report_indexes
 Create Date: 2026-12-07 10:00:00
 """
 
@@ -12,10 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_job_runs"
-# Both heads: 0008_outbox was branched from 0005 while 0006/0007 landed on main. Once
-# 0008_outbox revises 0007_report_actions, this becomes just "0008_outbox".
-down_revision: str | Sequence[str] | None = ("0007_report_actions", "0008_outbox")
+revision: str = "0010_job_runs"
+down_revision: str | Sequence[str] | None = "0009_report_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
