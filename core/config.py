@@ -50,6 +50,18 @@ class Settings(BaseSettings):
     telegram_api_url: str | None = None
     # The bot's @username, for invite links (t.me/<username>?start=...) printed on leaflets.
     bot_username: str = Field(default="linli_demo_bot", pattern=r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+    # Customer-value report (core/reports/value.py): how customers are grouped.
+    report_lost_days: int = Field(default=30, ge=1)  # no delivered order for this long: lost
+    report_silent_crate_days: int = Field(default=14, ge=1)  # crates out, silent this long: lost
+    report_high_value_days: int = Field(default=90, ge=1)  # the window frequency/spend count in
+    report_high_value_min_orders: int = Field(default=6, ge=1)
+    report_high_value_min_fen: int = Field(default=60000, ge=1)
+    report_recent_days: int = Field(default=14, ge=1)  # potential: last order this recent...
+    report_potential_max_orders: int = Field(default=2, ge=1)  # ...and at most this many ever
+    # The report's suggested coupon for potential customers (the action builder sends it).
+    report_coupon_fen: int = Field(default=500, ge=1)
+    report_coupon_min_spend_fen: int = Field(default=3900, ge=0)
+    report_coupon_days: int = Field(default=14, ge=1)
 
     @field_validator(
         "shipping_fee_fen",
@@ -58,6 +70,16 @@ class Settings(BaseSettings):
         "delivery_fee_fen",
         "crate_overdue_days",
         "items_per_crate",
+        "report_lost_days",
+        "report_silent_crate_days",
+        "report_high_value_days",
+        "report_high_value_min_orders",
+        "report_high_value_min_fen",
+        "report_recent_days",
+        "report_potential_max_orders",
+        "report_coupon_fen",
+        "report_coupon_min_spend_fen",
+        "report_coupon_days",
         mode="before",
     )
     @classmethod

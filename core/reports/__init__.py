@@ -1,0 +1,1 @@
+"""Reports for partners: the customer-value report, its chart and its CSV."""
