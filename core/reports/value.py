@@ -30,8 +30,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import accumulate
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 
 from core.clock import UTC, local_now
 from core.config import Settings
@@ -186,77 +188,125 @@ def _end_of_day_utc(settings: Settings, day: dt.date) -> dt.datetime:
     return following.astimezone(UTC)
 
 
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.sum(case((condition, 1), else_=0))
+def _of_unit(column: ColumnElement[int], unit_id: int, sqlite: bool) -> ColumnElement[bool]:
+    """``column = unit_id``, written so SQLite keeps off the unit's index.
+
+    SQLite has no statistics and takes the (unit, date) index, then sorts the whole
+    history for the per-customer grouping (2–3× slower than walking the customer index,
+    which yields rows already grouped). ``+ 0`` makes the condition unusable for an index
+    there; PostgreSQL plans from statistics and gets the plain comparison.
+    """
+    return (column + 0 == unit_id) if sqlite else (column == unit_id)
+
+
+def _bucket(column: ColumnElement[object], bounds: list[object], inclusive: bool) -> Any:
+    """Which of ``bounds`` (ascending) a value falls under: 0 up to the first, then 1, ...
+
+    Inclusive buckets are (b[k-1], b[k]] (days), exclusive ones [b[k-1], b[k]) (instants).
+    Rows past the last bound are kept out by the query's filter. Oldest first, so most
+    rows (the old history) stop at the first comparison.
+    """
+    whens = [
+        ((column <= bound) if inclusive else (column < bound), k) for k, bound in enumerate(bounds)
+    ]
+    return case(*whens, else_=len(bounds)).label("bucket")
 
 
 async def _order_facts(
     uow: UnitOfWork, unit_id: int, days: list[dt.date], window: int
 ) -> dict[int, tuple[list[_Facts], int]]:
-    """Per customer: their facts as of each of ``days``, and their total spend by the last."""
-    day = Order.delivery_date
-    columns: list[ColumnElement[object]] = [Order.customer_id]
-    for point in days:
-        opens = point - dt.timedelta(days=window)  # the window is (opens, point]
-        in_window = and_(day > opens, day <= point)
-        columns += [
-            func.max(case((day <= point, day))),
-            _count_if(day <= point),
-            _count_if(in_window),
-            func.sum(case((in_window, Order.total_fen), else_=0)),
-        ]
-    columns.append(func.sum(Order.total_fen))
+    """Per customer: their facts as of each of ``days``, and their total spend by the last.
+
+    The days and their windows' openings cut time into buckets; one grouped query gives
+    each customer's delivered orders, spend and last day per bucket, and every fact is a
+    sum (or max) over whole buckets, so the edges are exact.
+    """
+    opens = [point - dt.timedelta(days=window) for point in days]  # a window is (opens, point]
+    bounds = sorted({*days, *opens})
+    at = {bound: k for k, bound in enumerate(bounds)}
+    bucket = _bucket(Order.delivery_date, list(bounds), inclusive=True)
     rows = await uow.session.execute(
-        select(*columns)
+        select(
+            Order.customer_id,
+            bucket,
+            func.count(),
+            func.sum(Order.total_fen),
+            func.max(Order.delivery_date),
+        )
         .where(
-            Order.unit_id == unit_id,
+            _of_unit(Order.unit_id, unit_id, uow.db.is_sqlite),
             Order.status == Status.DELIVERED,
             Order.delivery_date <= max(days),
         )
-        .group_by(Order.customer_id)
+        .group_by(Order.customer_id, bucket)
     )
+    per_customer: dict[int, list[tuple[int, int, int, dt.date]]] = {}
+    for customer_id, k, count, fen, last in rows:
+        per_customer.setdefault(customer_id, []).append((int(k), int(count), int(fen or 0), last))
+    size = len(bounds) + 1
     out: dict[int, tuple[list[_Facts], int]] = {}
-    for row in rows:
-        facts = [
-            _Facts(
-                last_order_on=row[1 + 4 * k],
-                orders_ever=int(row[2 + 4 * k] or 0),
-                orders_in_window=int(row[3 + 4 * k] or 0),
-                spend_in_window_fen=int(row[4 + 4 * k] or 0),
+    for customer_id, buckets in per_customer.items():
+        counts, fens = [0] * size, [0] * size
+        lasts: list[dt.date | None] = [None] * size
+        for k, count, fen, last in buckets:
+            counts[k], fens[k], lasts[k] = count, fen, last
+        count_upto = list(accumulate(counts))  # over buckets 0..k
+        fen_upto = list(accumulate(fens))
+        last_upto = list(accumulate(lasts, lambda before, here: here or before))
+        facts = []
+        for point, opened in zip(days, opens, strict=True):
+            k, j = at[point], at[opened]
+            facts.append(
+                _Facts(
+                    last_order_on=last_upto[k],
+                    orders_ever=count_upto[k],
+                    orders_in_window=count_upto[k] - count_upto[j],
+                    spend_in_window_fen=fen_upto[k] - fen_upto[j],
+                )
             )
-            for k in range(len(days))
-        ]
-        out[row[0]] = (facts, int(row[-1] or 0))
+        out[customer_id] = (facts, fen_upto[-1])
     return out
 
 
 async def _crate_facts(
     uow: UnitOfWork, unit_id: int, days: list[dt.date]
 ) -> dict[int, list[tuple[int, dt.date | None]]]:
-    """Per customer: crates held and the last crate issue's business day, as of each day."""
+    """Per customer: crates held and the last crate issue's business day, as of each day.
+
+    Bucketed by the days' ends like the orders: a balance is a sum over whole buckets.
+    """
     settings = uow.settings
     ends = [_end_of_day_utc(settings, point) for point in days]
     at = CrateMovement.created_at
-    columns: list[ColumnElement[object]] = [CrateMovement.customer_id]
-    for end in ends:
-        columns += [
-            func.sum(case((at < end, CrateMovement.quantity), else_=0)),
-            func.max(case((and_(at < end, CrateMovement.kind == ISSUED), at))),
-        ]
+    bucket = _bucket(at, list(ends), inclusive=False)
     rows = await uow.session.execute(
-        select(*columns)
-        .where(CrateMovement.unit_id == unit_id, at < max(ends))
-        .group_by(CrateMovement.customer_id)
+        select(
+            CrateMovement.customer_id,
+            bucket,
+            func.sum(CrateMovement.quantity),
+            func.max(case((CrateMovement.kind == ISSUED, at))),
+        )
+        .where(_of_unit(CrateMovement.unit_id, unit_id, uow.db.is_sqlite), at < max(ends))
+        .group_by(CrateMovement.customer_id, bucket)
     )
+    per_customer: dict[int, list[tuple[int, int, dt.datetime | None]]] = {}
+    for customer_id, k, quantity, issued in rows:
+        per_customer.setdefault(customer_id, []).append((int(k), int(quantity or 0), issued))
     tz = settings.tz
     out: dict[int, list[tuple[int, dt.date | None]]] = {}
-    for row in rows:
-        points = []
-        for k in range(len(days)):
-            issued = row[2 + 2 * k]
-            issued_on = issued.astimezone(tz).date() if issued is not None else None
-            points.append((int(row[1 + 2 * k] or 0), issued_on))
-        out[row[0]] = points
+    for customer_id, buckets in per_customer.items():
+        held, issued_at = [0] * len(days), [None] * len(days)
+        for k, quantity, issued in buckets:
+            held[k] = quantity
+            issued_at[k] = issued
+        points: list[tuple[int, dt.date | None]] = []
+        running = 0
+        last: dt.datetime | None = None
+        for k in range(len(days)):  # bucket k ends where day k ends
+            running += held[k]
+            last = issued_at[k] or last
+            points.append((running, last.astimezone(tz).date() if last is not None else None))
+        out[customer_id] = points
     return out
 
 
