@@ -18,6 +18,7 @@ from bot.flows import (
     partner_earnings,  # noqa: F401
     partner_home,  # noqa: F401
     partner_invite,  # noqa: F401
+    partner_notices,  # noqa: F401
     partner_relay,  # noqa: F401
     partner_tonight,  # noqa: F401
     partner_tonight_stop,  # noqa: F401
