@@ -20,21 +20,23 @@ HEADINGS = {
     "promotion": N_("🏷️ Special offer"),
     "letter": N_("✉️ A letter from your partner"),
 }
+# HQ writes city-wide (``linli broadcast``): its letters are Linli's, not a partner's.
+HQ_HEADINGS = HEADINGS | {"letter": N_("✉️ A letter from Linli")}
 
 
-def notice_text(locale: str | None, kind: str, text: str) -> str:
-    """ "⚠️ 停水停电通知" + a blank line + the partner's words (never translated)."""
-    heading = translator(locale).gettext(HEADINGS[kind])
+def notice_text(locale: str | None, kind: str, text: str, *, hq: bool = False) -> str:
+    """ "⚠️ 停水停电通知" + a blank line + the sender's words (never translated)."""
+    heading = translator(locale).gettext((HQ_HEADINGS if hq else HEADINGS)[kind])
     return f"{heading}\n\n{text}"
 
 
-def notice_renderer(key: bytes) -> RenderFor:
+def notice_renderer(key: bytes, *, hq: bool = False) -> RenderFor:
     """(kind, text, photo) → every recipient's copy, with the stop button signed for them."""
 
     def for_notice(kind: str, text: str, photo_ref: str | None) -> Render:
         def render(recipient: Recipient) -> RenderedMessage:
             return RenderedMessage(
-                text=notice_text(recipient.locale, kind, text), photo_ref=photo_ref
+                text=notice_text(recipient.locale, kind, text, hq=hq), photo_ref=photo_ref
             )
 
         return with_stop_button(key, CATEGORY_OF_KIND[kind], render)
