@@ -358,3 +358,19 @@ async def test_another_partners_notice_cannot_be_cancelled(db, unit):
     assert channel.chat(str(other.partner.telegram_id)).toasts[-1] == EXPIRED
     [still] = await _broadcasts(db)
     assert still.status == "scheduled"
+
+
+async def test_a_chinese_speaking_partner_previews_the_heading_their_neighbours_read(db, unit):
+    channel = MemoryChannel(db)
+    partner = _partner(unit)
+    await channel.send(partner, Command("partner"))
+    await channel.press(partner, "通知")
+    await channel.press(partner, "停水停电通知")
+    await channel.send(partner, Text("明天上午停水"))
+    await channel.press(partner, "整个小区")
+    await channel.press(partner, "明天 08:00")
+
+    preview = channel.chat(partner).last.text
+    assert "⚠️ 停水停电通知\n\n明天上午停水" in preview
+    assert "发给：整个小区 · 3 户" in preview
+    assert "时间：明天 08:00" in preview
