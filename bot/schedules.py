@@ -80,7 +80,7 @@ DEALS_MORE = _("…and {count} more in the deals zone.")
 ALL_DEALS = _("🔥 All deals")
 PICK_TITLE = _("🧺 Orders are closed for tonight ({day}): {orders} orders. Pick list:")
 PICK_EMPTY = _("🧺 Orders are closed for tonight ({day}): no orders.")
-PICK_LINE = _("{quantity} × {name} ({unit})")
+PICK_LINE = "{quantity} × {name} ({unit})"  # a layout, the same in every language
 PICK_GIFTS = _("🎁 Gifts to pack:")
 PICK_MORE = _("…and {count} more lines under Tonight.")
 RUN_SHEET = _(
@@ -311,7 +311,7 @@ async def close_and_send_pick_list(
     else:
         lines = [t.gettext(PICK_TITLE).format(day=day, orders=picks.order_count)]
         entries = [
-            t.gettext(PICK_LINE).format(
+            PICK_LINE.format(
                 quantity=item.quantity,
                 name=product_label(t, item.name_zh, item.name_en),
                 unit=product_label(t, item.unit_zh, item.unit_en),
@@ -319,7 +319,7 @@ async def close_and_send_pick_list(
             for item in picks.items
         ]
         gifts = [
-            t.gettext(PICK_LINE).format(
+            PICK_LINE.format(
                 quantity=item.quantity,
                 name=product_label(t, item.name_zh, item.name_en),
                 unit=product_label(t, item.unit_zh, item.unit_en),

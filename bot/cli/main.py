@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from bot.cli.bot import bot_command
+from bot.cli.broadcast import broadcast_command
 from bot.cli.catalog import import_catalog_command
 from bot.cli.db import db
 from bot.cli.demo import demo_command
@@ -30,4 +31,5 @@ cli.add_command(bot_command)
 cli.add_command(statement_command)
 cli.add_command(report_command)
 cli.add_command(leaflet_command)
+cli.add_command(broadcast_command)
 partner_group.add_command(letter_command)

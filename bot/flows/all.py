@@ -19,6 +19,7 @@ from bot.flows import (
     partner_earnings,  # noqa: F401
     partner_home,  # noqa: F401
     partner_invite,  # noqa: F401
+    partner_notices,  # noqa: F401
     partner_relay,  # noqa: F401
     partner_report,  # noqa: F401
     partner_report_send,  # noqa: F401

@@ -104,6 +104,7 @@ _NOT_FOUND = {
     "order": N_("We couldn't find that order."),
     "pickup": N_("We couldn't find that crate pickup."),
     "unit": N_("We couldn't find that neighbourhood."),
+    "broadcast": N_("We couldn't find that notice."),
 }
 
 
@@ -359,6 +360,10 @@ _INVALID_FIELDS = {
     "amount": N_("Please enter a valid amount."),
     "method": N_("Please choose cash or bank transfer."),
     "name": N_("Please enter a name."),
+    "notice_text": N_(
+        "Please write the notice as text (a photo needs a caption), up to 1,000 characters."
+    ),
+    "send_at": N_("Please choose a time from now up to 30 days ahead."),
 }
 
 
