@@ -47,18 +47,19 @@ from sqlalchemy import select
 from bot.flows import callbacks
 from bot.flows.broadcast_stop import with_stop_button
 from bot.flows.partner_home import PartnerScreen
+from bot.flows.partner_report import GROUPS  # the cockpit report's group names
 from bot.flows.payloads import Deals, Menu
 from bot.flows.state import signing_key
 from bot.i18n import Translator, translator
 from bot.messages.outbox import progress_text
 from core.catalog.deals import count_deals, deals_for
-from core.delivery import pick_list, run_sheet
+from core.delivery import PickItem, pick_list, run_sheet
 from core.models import ChannelIdentity, Customer, Order, Partner, Product, Unit
 from core.orders.status import LIVE
 from core.outbox.enqueue import Recipient, RenderedMessage, create_broadcast, unit_recipients
 from core.outbox.sender import Sender
 from core.outbox.transport import NETWORK, RETRY_AFTER, ButtonRows, SendResult, Transport
-from core.reports.value import Standing, value_report
+from core.reports.value import value_report
 from core.roles import ROLE_WORKER
 from core.scheduling import CronJob, catch_up, cron, register
 from core.uow import Database
@@ -79,7 +80,6 @@ DEAL_LINE = _("{name}: {deal} (was {price})")
 DEALS_MORE = _("…and {count} more in the deals zone.")
 ALL_DEALS = _("🔥 All deals")
 PICK_EMPTY = _("🧺 Orders are closed for tonight ({day}): no orders.")
-PICK_LINE = _("{quantity} × {name} ({unit})")
 PICK_GIFTS = _("🎁 Gifts to pack:")
 PICK_MORE = _("…and {count} more lines under Tonight.")
 RUN_SHEET = _(
@@ -87,19 +87,12 @@ RUN_SHEET = _(
     "{crates} to bring back. Delivery {window}."
 )
 TONIGHT = _("🚚 Tonight")
-CRATES_LINE = _("{door}: {crates}, {days_out}")
+CRATES_LINE = _("{door}: {crates}, out {days_out}")
 CRATES_HINT = _("A visit to collect them is a good moment to ask why they stopped.")
 CRATES_BUTTON = _("📦 Crates")
 REPORT_TITLE = _("📊 Your week: {total} customers")
 REPORT_LINE = _("{group}: {count} ({change} since last week)")
 REPORT_BUTTON = _("📊 Customer report")
-GROUPS = {
-    Standing.HIGH_VALUE: _("High value"),
-    Standing.POTENTIAL: _("Potential"),
-    Standing.LOST: _("Lost"),
-    Standing.REGULAR: _("Regular"),
-    Standing.NEW: _("New"),
-}
 NO_ROOM = "?"
 _PICK_LINES = 30  # a pick list message stays readable on a phone
 _DEAL_LINES = 5
@@ -201,6 +194,12 @@ def product_label(t: Translator, name_zh: str, name_en: str) -> str:
 def door(label: str | None, room: str | None) -> str:
     """ "3-1201" style: building then room."""
     return "-".join(part for part in (label, room) if part) or NO_ROOM
+
+
+def pick_line(t: Translator, item: PickItem) -> str:
+    """ "• 可口可乐 × 3 瓶", laid out as the cockpit's Tonight screen does."""
+    name = product_label(t, item.name_zh, item.name_en)
+    return f"• {name} × {item.quantity} {product_label(t, item.unit_zh, item.unit_en)}"
 
 
 def crates_text(t: Translator, count: int) -> str:
@@ -319,22 +318,8 @@ async def close_and_send_pick_list(
                 picks.order_count,
             ).format(day=day, num=picks.order_count)
         ]
-        entries = [
-            t.gettext(PICK_LINE).format(
-                quantity=item.quantity,
-                name=product_label(t, item.name_zh, item.name_en),
-                unit=product_label(t, item.unit_zh, item.unit_en),
-            )
-            for item in picks.items
-        ]
-        gifts = [
-            t.gettext(PICK_LINE).format(
-                quantity=item.quantity,
-                name=product_label(t, item.name_zh, item.name_en),
-                unit=product_label(t, item.unit_zh, item.unit_en),
-            )
-            for item in picks.gifts
-        ]
+        entries = [pick_line(t, item) for item in picks.items]
+        gifts = [pick_line(t, item) for item in picks.gifts]
         shown = entries[:_PICK_LINES]
         lines.extend(shown)
         if gifts:

@@ -3,7 +3,8 @@
 It drains the outbox of ``--database`` to the Bot API at ``--api`` (the test's loopback
 fake) until idle, then exits 0. ``--die-after-chat CHAT`` makes it SIGKILL itself the
 moment Telegram has answered the message to CHAT, before the answer is recorded: the one
-window the sender's docstring describes, on purpose.
+window the sender's docstring describes, on purpose (with ``--concurrency 1`` it first
+waits half a second so every earlier answer is recorded and CHAT is alone in the window).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class DiesAfter:
         self, chat_id: str, text: str, buttons: Any, photo_ref: str | None
     ) -> SendResult:
         """Send, then die if this was the chosen chat."""
+        if chat_id == self.chat:
+            await asyncio.sleep(0.5)  # earlier answers get recorded: only this one is unrecorded
         result: SendResult = await self.inner.send(chat_id, text, buttons, photo_ref)
         if chat_id == self.chat and result.ok:
             os.kill(os.getpid(), signal.SIGKILL)

@@ -33,7 +33,7 @@ sent again and that recipient sees the message twice. The Bot API offers no idem
 key and no way to ask "did this arrive?", so no sender can close it; this one keeps it
 to the few milliseconds between an answer and its commit, for at most the
 ``concurrency`` requests in flight at the moment of the crash.
-``tests/test_outbox_crash.py`` shows both: a kill -9 at a random point leaves no
+``tests/outbox/test_outbox_crash.py`` shows both: a kill -9 at a random point leaves no
 recipient without their copy and duplicates only rows that were in that window, and a
 deterministic case produces exactly one duplicate.
 

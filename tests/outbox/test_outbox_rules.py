@@ -269,3 +269,23 @@ def test_quiet_hours_run_from_half_past_nine_at_night_to_eight_in_the_morning():
     assert quiet_hours_end(shanghai(2026, 11, 24, 1, 0), start, end, SHANGHAI) == shanghai(
         2026, 11, 24, 8, 0
     )
+
+
+async def test_a_sender_left_running_picks_up_a_broadcast_made_after_it_started(db):
+    import asyncio
+
+    people = await households(db, 3)
+    transport = ScriptedTransport()
+    stop = asyncio.Event()
+    running = asyncio.create_task(sender(db, transport, idle_poll_s=0.05).run_forever(stop))
+    await asyncio.sleep(0.1)
+
+    await broadcast_to(db, people)
+    for _ in range(200):
+        if len(transport.sent) == 3:
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.wait_for(running, 5)
+
+    assert len(transport.sent) == 3
