@@ -1,23 +1,23 @@
 """The long-running Linli process: checks, a start-up report, and the scheduled jobs.
 
-Channels (the Telegram bot, the web chat) attach to this process in later work; the
-cutoff job already closes each unit's evening batch at its cutoff and logs the pick list.
+It holds the scheduler/sender role like ``linli bot`` does (core/roles.py): on
+PostgreSQL only one process runs the jobs and the outbox sender at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from collections.abc import Callable
-
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import select
 
 from core.city import CityFacts, city_facts
 from core.delivery import pick_list
 from core.models import Unit
 from core.money import yuan_str
+from core.outbox.transport import OK, ButtonRows, SendResult
+from core.roles import Role, serve_role
 from core.uow import Database
 
 log = logging.getLogger("linli")
@@ -56,38 +56,56 @@ async def close_batch(db: Database, unit_id: int) -> None:
     )
 
 
-async def schedule_jobs(db: Database, scheduler: AsyncIOScheduler) -> int:
-    """One cutoff job per active unit, in business time; returns how many were scheduled."""
-    async with db.uow() as uow:
-        units = (await uow.session.scalars(select(Unit).where(Unit.active.is_(True)))).all()
-    for unit in units:
-        scheduler.add_job(
-            close_batch,
-            CronTrigger(hour=unit.cutoff.hour, minute=unit.cutoff.minute, timezone=db.settings.tz),
-            args=(db, unit.id),
-            id=f"cutoff-{unit.code}",
-            replace_existing=True,
-            misfire_grace_time=600,
-        )
-    return len(units)
+class LogTransport:
+    """Where messages go without a bot token: the log (``linli run`` on a demo database)."""
+
+    async def send(
+        self, chat_id: str, text: str, buttons: ButtonRows, photo_ref: str | None
+    ) -> SendResult:
+        """Log the message as if sent."""
+        log.info("message to chat %s:\n%s", chat_id, text)
+        return SendResult(OK)
+
+    async def edit(self, chat_id: str, message_id: int, text: str) -> SendResult:
+        """Log the edit as if made."""
+        log.info("edit of message %s in chat %s:\n%s", message_id, chat_id, text)
+        return SendResult(OK)
 
 
 async def run(db: Database, echo: Callable[[str], None], *, once: bool = False) -> None:
-    """Report, start the scheduler, and serve until interrupted (``once``: report and stop)."""
+    """Report, then hold the scheduler/sender role and serve until interrupted.
+
+    ``once``: report and stop. With ``LINLI_TELEGRAM_TOKEN`` the role holder sends through
+    Telegram; without one the schedules still run, partners' messages go to the log and
+    households' broadcasts wait in the outbox for a process that can send them.
+    """
+    from bot.schedules import PartnerMail, builtin_jobs, role_duties
+
     async with db.uow() as uow:
         facts = await city_facts(uow)
     report(facts, echo)
-    scheduler = AsyncIOScheduler(timezone=db.settings.tz)
-    jobs = await schedule_jobs(db, scheduler)
+    jobs = await builtin_jobs(db, PartnerMail(LogTransport()))
     echo(
-        f"{jobs} cutoff job(s) scheduled; shipping {yuan_str(db.settings.shipping_fee_fen)} "
-        f"yuan, free from {yuan_str(db.settings.free_shipping_threshold_fen)} yuan"
+        f"{len(jobs)} scheduled job(s) for {len(facts.units)} unit(s); shipping "
+        f"{yuan_str(db.settings.shipping_fee_fen)} yuan, free from "
+        f"{yuan_str(db.settings.free_shipping_threshold_fen)} yuan"
     )
     if once:
         return
-    scheduler.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(signum, stop.set)
+    token = db.settings.telegram_token
     echo("Linli is running. Press Ctrl-C to stop.")
-    try:
-        await asyncio.Event().wait()
-    finally:
-        scheduler.shutdown(wait=False)
+    if not token:
+        echo("LINLI_TELEGRAM_TOKEN is not set: partner messages go to the log only.")
+        await serve_role(Role(db), role_duties(db, LogTransport(), send=False), stop)
+        return
+    from bot.handlers.telegram_outbox import TelegramTransport
+
+    api_url = db.settings.telegram_api_url
+    transport = TelegramTransport.for_token(token, base_url=f"{api_url}/bot" if api_url else None)
+    async with transport.bot:
+        await serve_role(Role(db), role_duties(db, transport), stop)

@@ -47,18 +47,19 @@ from sqlalchemy import select
 from bot.flows import callbacks
 from bot.flows.broadcast_stop import with_stop_button
 from bot.flows.partner_home import PartnerScreen
+from bot.flows.partner_report import GROUPS  # the cockpit report's group names
 from bot.flows.payloads import Deals, Menu
 from bot.flows.state import signing_key
 from bot.i18n import Translator, translator
 from bot.messages.outbox import progress_text
 from core.catalog.deals import count_deals, deals_for
-from core.delivery import pick_list, run_sheet
+from core.delivery import PickItem, pick_list, run_sheet
 from core.models import ChannelIdentity, Customer, Order, Partner, Product, Unit
 from core.orders.status import LIVE
 from core.outbox.enqueue import Recipient, RenderedMessage, create_broadcast, unit_recipients
 from core.outbox.sender import Sender
 from core.outbox.transport import NETWORK, RETRY_AFTER, ButtonRows, SendResult, Transport
-from core.reports.value import Standing, value_report
+from core.reports.value import value_report
 from core.roles import ROLE_WORKER
 from core.scheduling import CronJob, catch_up, cron, register
 from core.uow import Database
@@ -78,30 +79,20 @@ DEALS_TITLE = _("🔥 Today's deals")
 DEAL_LINE = _("{name}: {deal} (was {price})")
 DEALS_MORE = _("…and {count} more in the deals zone.")
 ALL_DEALS = _("🔥 All deals")
-PICK_TITLE = _("🧺 Orders are closed for tonight ({day}): {orders} orders. Pick list:")
 PICK_EMPTY = _("🧺 Orders are closed for tonight ({day}): no orders.")
-PICK_LINE = "{quantity} × {name} ({unit})"  # a layout, the same in every language
 PICK_GIFTS = _("🎁 Gifts to pack:")
 PICK_MORE = _("…and {count} more lines under Tonight.")
 RUN_SHEET = _(
-    "🚚 Tonight's run sheet is ready: {doors} doors, {amount} to collect, "
-    "{crates} crates to bring back. Delivery {window}."
+    "🚚 Tonight's run sheet is ready: {doors}, {amount} to collect, "
+    "{crates} to bring back. Delivery {window}."
 )
 TONIGHT = _("🚚 Tonight")
-CRATES_TITLE = _("📦 {count} households have kept crates for {days}+ days without ordering:")
-CRATES_LINE = _("{door}: {crates} crates, {days_out} days")
+CRATES_LINE = _("{door}: {crates}, out {days_out}")
 CRATES_HINT = _("A visit to collect them is a good moment to ask why they stopped.")
 CRATES_BUTTON = _("📦 Crates")
 REPORT_TITLE = _("📊 Your week: {total} customers")
 REPORT_LINE = _("{group}: {count} ({change} since last week)")
 REPORT_BUTTON = _("📊 Customer report")
-GROUPS = {
-    Standing.HIGH_VALUE: _("High value"),
-    Standing.POTENTIAL: _("Potential"),
-    Standing.LOST: _("Lost"),
-    Standing.REGULAR: _("Regular"),
-    Standing.NEW: _("New"),
-}
 NO_ROOM = "?"
 _PICK_LINES = 30  # a pick list message stays readable on a phone
 _DEAL_LINES = 5
@@ -203,6 +194,17 @@ def product_label(t: Translator, name_zh: str, name_en: str) -> str:
 def door(label: str | None, room: str | None) -> str:
     """ "3-1201" style: building then room."""
     return "-".join(part for part in (label, room) if part) or NO_ROOM
+
+
+def pick_line(t: Translator, item: PickItem) -> str:
+    """ "• 可口可乐 × 3 瓶", laid out as the cockpit's Tonight screen does."""
+    name = product_label(t, item.name_zh, item.name_en)
+    return f"• {name} × {item.quantity} {product_label(t, item.unit_zh, item.unit_en)}"
+
+
+def crates_text(t: Translator, count: int) -> str:
+    """ "1 crate" / "3 crates"."""
+    return t.ngettext("{num} crate", "{num} crates", count).format(num=count)
 
 
 def signed(value: int) -> str:
@@ -309,23 +311,15 @@ async def close_and_send_pick_list(
     if not picks.order_count:
         lines = [t.gettext(PICK_EMPTY).format(day=day)]
     else:
-        lines = [t.gettext(PICK_TITLE).format(day=day, orders=picks.order_count)]
-        entries = [
-            PICK_LINE.format(
-                quantity=item.quantity,
-                name=product_label(t, item.name_zh, item.name_en),
-                unit=product_label(t, item.unit_zh, item.unit_en),
-            )
-            for item in picks.items
+        lines = [
+            t.ngettext(
+                "🧺 Orders are closed for tonight ({day}): {num} order. Pick list:",
+                "🧺 Orders are closed for tonight ({day}): {num} orders. Pick list:",
+                picks.order_count,
+            ).format(day=day, num=picks.order_count)
         ]
-        gifts = [
-            PICK_LINE.format(
-                quantity=item.quantity,
-                name=product_label(t, item.name_zh, item.name_en),
-                unit=product_label(t, item.unit_zh, item.unit_en),
-            )
-            for item in picks.gifts
-        ]
+        entries = [pick_line(t, item) for item in picks.items]
+        gifts = [pick_line(t, item) for item in picks.gifts]
         shown = entries[:_PICK_LINES]
         lines.extend(shown)
         if gifts:
@@ -351,10 +345,11 @@ async def send_run_sheet_ready(
     if unit is None or not sheet.stops:
         return
     t = translator(chat.locale)
+    doors = len(sheet.stops)
     text = t.gettext(RUN_SHEET).format(
-        doors=len(sheet.stops),
+        doors=t.ngettext("{num} door", "{num} doors", doors).format(num=doors),
         amount=t.money(sheet.amount_to_collect_fen),
-        crates=sheet.crates_to_collect,
+        crates=crates_text(t, sheet.crates_to_collect),
         window=window_text(t, unit),
     )
     key = await signing_key(db)
@@ -377,13 +372,25 @@ async def send_overdue_crates(
     if not page.total:
         return
     t = translator(chat.locale)
-    lines = [t.gettext(CRATES_TITLE).format(count=page.total, days=db.settings.crate_overdue_days)]
+    lines = [
+        t.ngettext(
+            "📦 {num} household has kept crates for {days}+ days without ordering:",
+            "📦 {num} households have kept crates for {days}+ days without ordering:",
+            page.total,
+        ).format(num=page.total, days=db.settings.crate_overdue_days)
+    ]
     for row in page.rows:
         who = door(row.building_label, row.room)
         if row.display_name:
             who = f"{who} {row.display_name}"
         lines.append(
-            t.gettext(CRATES_LINE).format(door=who, crates=row.crates, days_out=row.days_out)
+            t.gettext(CRATES_LINE).format(
+                door=who,
+                crates=crates_text(t, row.crates),
+                days_out=t.ngettext("{num} day", "{num} days", row.days_out).format(
+                    num=row.days_out
+                ),
+            )
         )
     lines.append(t.gettext(CRATES_HINT))
     key = await signing_key(db)
@@ -480,9 +487,12 @@ def role_sender(db: Database, transport: Transport, **options: Any) -> Sender:
 
 
 def role_duties(
-    db: Database, transport: Transport, *, refresh_s: float = 600.0
+    db: Database, transport: Transport, *, send: bool = True, refresh_s: float = 600.0
 ) -> Callable[[asyncio.Event], Awaitable[None]]:
-    """What the role holder runs until told to quit: the scheduler and the outbox sender."""
+    """What the role holder runs until told to quit: the scheduler and the outbox sender.
+
+    ``send=False`` runs the scheduler only (no messenger to drain the outbox into).
+    """
 
     async def duties(quit_: asyncio.Event) -> None:
         shared = SharedLimit(transport, db.settings.outbox_rate_per_s)
@@ -505,7 +515,7 @@ def role_duties(
         scheduler.start()
         log.info("scheduler started with %d jobs", len(jobs))
         sender = role_sender(db, shared)
-        sending = asyncio.create_task(sender.run_forever(quit_))
+        sending = asyncio.create_task(sender.run_forever(quit_) if send else quit_.wait())
         try:
             missed = await catch_up(db, jobs, gate)
             if missed:

@@ -236,7 +236,13 @@ async def serve_role(role: Role, duties: Duties, stop: asyncio.Event) -> None:
             watch.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watch
-            await work  # duties end promptly once told; their errors propagate
+            try:
+                await work  # duties end promptly once told
+            except Exception:  # a bug in the duties: log it, start them again shortly
+                log.exception("the role's duties failed; restarting them")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), role.retry_s)
+                continue
             if work in done and not stop.is_set() and role.held:
                 # the duties ended on their own: hand the role on rather than idle with it
                 break

@@ -198,7 +198,7 @@ async def test_at_the_cutoff_the_partner_gets_tonights_pick_list_once(db, clock)
     ((_chat, text, buttons),) = transport.sent
     assert text.splitlines() == [
         "🧺 Orders are closed for tonight (Mon, Nov 23): 2 orders. Pick list:",
-        "5 × Product COLA (bottle)",
+        "• Product COLA × 5 bottle",
     ]
     assert buttons[0][0][0] == "🚚 Tonight"
 
@@ -218,7 +218,7 @@ async def test_before_the_window_the_partner_hears_the_run_sheet_is_ready(db, cl
 
     assert transport.copies(partner_chat) == 1
     text = transport.sent[0][1]
-    assert text.startswith("🚚 Tonight's run sheet is ready: 1 doors, ¥")
+    assert text.startswith("🚚 Tonight's run sheet is ready: 1 door, ¥")
     assert text.endswith("Delivery 6:00\u202fPM–9:00\u202fPM.")
 
 
@@ -243,8 +243,8 @@ async def test_crates_kept_fourteen_days_without_an_order_reach_the_partner_as_a
 
     assert transport.copies(partner_chat) == 1
     lines = transport.sent[0][1].splitlines()
-    assert lines[0] == "📦 1 households have kept crates for 14+ days without ordering:"
-    assert lines[1] == "1栋-1201: 1 crates, 14 days"
+    assert lines[0] == "📦 1 household has kept crates for 14+ days without ordering:"
+    assert lines[1] == "1栋-1201: 1 crate, out 14 days"
 
 
 async def test_on_monday_morning_the_partner_gets_the_weeks_customer_groups(db, clock):
@@ -261,7 +261,7 @@ async def test_on_monday_morning_the_partner_gets_the_weeks_customer_groups(db, 
     assert transport.copies(partner_chat) == 1
     lines = transport.sent[0][1].splitlines()
     assert lines[0].startswith("📊 Your week: ")
-    assert any(line.startswith("New: ") for line in lines)
+    assert "🆕 Not ordered yet: 1 (±0 since last week)" in lines
     assert transport.sent[0][2][0][0][0] == "📊 Customer report"
 
 

@@ -14,8 +14,11 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.cli.common import settings_or_exit, with_database
 from bot.handlers.telegram import build_application, production_rate_limiter, register_commands
+from bot.handlers.telegram_outbox import TelegramTransport
+from bot.schedules import role_duties
 from core import heap
 from core.config import ConfigError, require_telegram_token
+from core.roles import Role, serve_role
 from core.uow import Database
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
@@ -56,7 +59,12 @@ def bot_command() -> None:
 
 
 async def poll(db: Database, token: str, api_url: str | None) -> None:
-    """Start the Application, poll until SIGINT/SIGTERM, then stop cleanly."""
+    """Start the Application, poll until SIGINT/SIGTERM, then stop cleanly.
+
+    Alongside polling the process tries for the scheduler/sender role (core/roles.py):
+    held, it runs the built-in schedules and drains the outbox; several ``linli bot``
+    processes on one PostgreSQL share the updates and hand the role on when one dies.
+    """
     application = build_application(
         db, token, api_url=api_url, rate_limiter=production_rate_limiter()
     )
@@ -65,7 +73,8 @@ async def poll(db: Database, token: str, api_url: str | None) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):  # not on Windows
             loop.add_signal_handler(signum, stop.set)
-    async with application:  # initialize (getMe: checks the token) … shutdown
+    transport = TelegramTransport.for_token(token, base_url=f"{api_url}/bot" if api_url else None)
+    async with application, transport.bot:  # initialize (getMe: checks the token) … shutdown
         await register_commands(application)
         await application.start()
         assert application.updater is not None
@@ -74,6 +83,9 @@ async def poll(db: Database, token: str, api_url: str | None) -> None:
         logging.getLogger("linli.telegram").info(
             "serving Telegram as @%s; Ctrl-C stops", application.bot.username
         )
+        # The scheduler and the outbox sender, in whichever process holds the role.
+        duties = asyncio.create_task(serve_role(Role(db), role_duties(db, transport), stop))
         await stop.wait()
+        await duties  # stops the scheduler and the sender, gives the role back
         await application.updater.stop()
         await application.stop()
