@@ -51,6 +51,7 @@ from bot.flows.partner_report import GROUPS  # the cockpit report's group names
 from bot.flows.payloads import Deals, Menu
 from bot.flows.state import signing_key
 from bot.i18n import Translator, translator
+from bot.messages.counts import crates_text, signed
 from bot.messages.outbox import progress_text
 from core.catalog.deals import count_deals, deals_for
 from core.delivery import PickItem, pick_list, run_sheet
@@ -200,16 +201,6 @@ def pick_line(t: Translator, item: PickItem) -> str:
     """ "• 可口可乐 × 3 瓶", laid out as the cockpit's Tonight screen does."""
     name = product_label(t, item.name_zh, item.name_en)
     return f"• {name} × {item.quantity} {product_label(t, item.unit_zh, item.unit_en)}"
-
-
-def crates_text(t: Translator, count: int) -> str:
-    """ "1 crate" / "3 crates"."""
-    return t.ngettext("{num} crate", "{num} crates", count).format(num=count)
-
-
-def signed(value: int) -> str:
-    """+3 / −2 / ±0."""
-    return f"+{value}" if value > 0 else (f"−{-value}" if value < 0 else "±0")
 
 
 # ------------------------------------------------------------------ the jobs' work

@@ -18,6 +18,7 @@ from bot.flows.partner_home import PartnerScreen, home_button, partner_button, p
 from bot.flows.replies import InlineButton
 from bot.flows.router import expired
 from bot.flows.winback import OPT_OUT_TOPIC, ask_why_stopped
+from bot.messages.counts import crates_text
 from core.customers import opt_outs
 from core.errors import CrateError, NotFound
 from core.models import Building, Customer, Partner
@@ -51,16 +52,11 @@ def door(ctx: Ctx, row: OverdueRow) -> str:
     return " ".join(part for part in parts if part)
 
 
-def _crates(ctx: Ctx, count: int) -> str:
-    """ "2 crates" """
-    return ctx.t.ngettext("{num} crate", "{num} crates", count).format(num=count)
-
-
 def _line(ctx: Ctx, row: OverdueRow) -> str:
     """One overdue household: door, crates held, days since, and its booked visit if any."""
     parts = [
         door(ctx, row),
-        _crates(ctx, row.crates),
+        crates_text(ctx.t, row.crates),
         ctx.t.ngettext("{num} day", "{num} days", row.days_out).format(num=row.days_out),
     ]
     if row.booked_on is not None:
@@ -88,7 +84,7 @@ async def _screen(ctx: Ctx, partner: Partner, page: int, *, note: str | None = N
         return
     parts.append(
         ctx._("📦 Out in your unit: {crates}, with {households}.").format(
-            crates=_crates(ctx, out.crates),
+            crates=crates_text(ctx.t, out.crates),
             households=ctx.t.ngettext("{num} household", "{num} households", out.households).format(
                 num=out.households
             ),

@@ -19,6 +19,7 @@ from bot.flows.partner_home import PartnerScreen, home_button, partner_button, p
 from bot.flows.partner_relay import relay_partner_answer, sending_partner
 from bot.flows.replies import InlineButton, InlineKeyboard
 from bot.flows.router import expired, on_step
+from bot.messages.counts import crates_text
 from core.errors import NotFound
 from core.models import Partner
 from core.partner_customers import CustomerCard, CustomerRow, customer_card, unit_customers
@@ -68,11 +69,6 @@ def flags_text(ctx: Ctx, flags: tuple[str, ...]) -> str:
     return " · ".join(ctx._(FLAG_LABELS[flag]) for flag in flags if flag in FLAG_LABELS)
 
 
-def _crates(ctx: Ctx, count: int) -> str:
-    """ "2 crates" """
-    return ctx.t.ngettext("{num} crate", "{num} crates", count).format(num=count)
-
-
 def _line(ctx: Ctx, row: CustomerRow) -> str:
     """One household at a glance: door, last order, crates out, flags."""
     parts = [door(ctx, row)]
@@ -81,7 +77,7 @@ def _line(ctx: Ctx, row: CustomerRow) -> str:
     else:
         parts.append(ctx._("last order {day}").format(day=f"{row.last_order_on:%m-%d}"))
     if row.crates_out > 0:
-        parts.append(_crates(ctx, row.crates_out))
+        parts.append(crates_text(ctx.t, row.crates_out))
     if row.flags:
         parts.append(flags_text(ctx, row.flags))
     return " · ".join(parts)

@@ -15,6 +15,7 @@ from bot.flows.context import Ctx
 from bot.flows.partner_home import PartnerScreen, home_button, partner_button, partner_screen
 from bot.flows.replies import Document, InlineButton, Say
 from bot.i18n import translator
+from bot.messages.counts import signed
 from core.models import Partner, Unit
 from core.reports.actions import ACTIONS, coupon_terms, sent_action, week_of
 from core.reports.chart import has_cjk_font, weekly_chart_png
@@ -80,15 +81,6 @@ class ReportSend:
     week: int
 
 
-def _signed(change: int) -> str:
-    """ "+3", "−2", "±0" """
-    if change > 0:
-        return f"+{change}"
-    if change < 0:
-        return f"−{-change}"
-    return "±0"
-
-
 def door(ctx: Ctx, row: CustomerValue) -> str:
     """ "3栋 1201 张阿姨" """
     parts = [row.building_label, row.room, row.display_name or ctx._("a customer")]
@@ -113,7 +105,7 @@ def _group_block(ctx: Ctx, report: ValueReport, standing: Standing) -> list[str]
     head = ctx._("{group}: {count} ({change} since last week)").format(
         group=ctx._(GROUPS[standing]),
         count=report.counts.get(standing, 0),
-        change=_signed(report.change(standing)),
+        change=signed(report.change(standing)),
     )
     lines = [head]
     if standing in WHAT_THEY_ARE:
