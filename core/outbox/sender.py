@@ -85,6 +85,7 @@ ProgressText = Callable[[str | None, Progress, bool], str]  # (owner's locale, c
 OPEN = ("scheduled", "sending")
 _ERROR_LIMIT = 200
 _DRY_POLL_S = 0.25  # after an empty claim, wait this long before asking again
+_REPORT_TRIES = 4  # attempts at the final delivery report edit
 
 
 @dataclass
@@ -578,20 +579,23 @@ class Sender:
         if finish or touched:
             await self._finish()
 
-    async def _show_progress(self, broadcast_id: int, *, final: bool) -> None:
-        """Counts → owner's words → the status message, edited in place (sent once first)."""
+    async def _show_progress(self, broadcast_id: int, *, final: bool) -> bool:
+        """Counts → owner's words → the status message, edited in place (sent once first).
+
+        True when the owner's chat shows the text now (or there is nothing to show).
+        """
         if self.progress_text is None:
-            return
+            return True
         async with self.db.uow() as uow:
             broadcast = await uow.session.get(Broadcast, broadcast_id)
             if broadcast is None or broadcast.status_chat_id is None:
-                return
+                return True
             counts = await progress(uow, broadcast_id)
             chat_id, message_id = broadcast.status_chat_id, broadcast.status_message_id
             locale = broadcast.status_locale
         text = self.progress_text(locale, counts, final)
         if self._shown.get(broadcast_id) == text:
-            return
+            return True
         if message_id is None:
             result = await self._call(chat_id, lambda: self.transport.send(chat_id, text, [], None))
             if result.ok and result.message_id is not None:
@@ -609,8 +613,9 @@ class Sender:
         if result.ok or result.status == BAD_REQUEST:  # "not modified" is as good as done
             self._shown[broadcast_id] = text
             self.stats.edits += 1
-        else:
-            log.info("status message of broadcast %s not updated: %s", broadcast_id, result)
+            return True
+        log.info("status message of broadcast %s not updated: %s", broadcast_id, result)
+        return False
 
     async def _finish(self) -> None:
         """Broadcasts with nothing left to send: the delivery report, then ``done``.
@@ -632,7 +637,12 @@ class Sender:
                 )
             )
         for broadcast_id in done:
-            await self._show_progress(broadcast_id, final=True)
+            # the delivery report is the owner's only account of the run: a flood wait
+            # or a network error on it is retried a few times before giving up
+            for attempt in range(_REPORT_TRIES):
+                if await self._show_progress(broadcast_id, final=True):
+                    break
+                await asyncio.sleep(0.2 * (attempt + 1))
             async with self.db.uow() as uow:
                 await uow.session.execute(
                     update(Broadcast)
