@@ -582,6 +582,9 @@ class Sender:
     async def _show_progress(self, broadcast_id: int, *, final: bool) -> bool:
         """Counts → owner's words → the status message, edited in place (sent once first).
 
+        Once nothing is left to send the words are the delivery report whoever asks: a
+        progress tick that loses the race with ``_finish`` (the writer marks a broadcast
+        touched just after committing its last answers) must not overwrite the report.
         True when the owner's chat shows the text now (or there is nothing to show).
         """
         if self.progress_text is None:
@@ -593,7 +596,7 @@ class Sender:
             counts = await progress(uow, broadcast_id)
             chat_id, message_id = broadcast.status_chat_id, broadcast.status_message_id
             locale = broadcast.status_locale
-        text = self.progress_text(locale, counts, final)
+        text = self.progress_text(locale, counts, final or counts.finished)
         if self._shown.get(broadcast_id) == text:
             return True
         if message_id is None:

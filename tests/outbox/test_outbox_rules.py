@@ -289,3 +289,25 @@ async def test_a_sender_left_running_picks_up_a_broadcast_made_after_it_started(
     await asyncio.wait_for(running, 5)
 
     assert len(transport.sent) == 3
+
+
+async def test_a_progress_tick_that_comes_after_the_delivery_report_does_not_overwrite_it(db):
+    from bot.messages.outbox import progress_text
+    from core.outbox.enqueue import StatusChat
+
+    people = await households(db, 5)
+    broadcast_id = await broadcast_to(db, people, status_chat=StatusChat("77", locale="en"))
+    transport = ScriptedTransport()
+    late = sender(db, transport, progress_text=progress_text)
+    await late.run_until_idle()
+    report = transport.edits[-1][2] if transport.edits else transport.sent[-1][1]
+    assert report.startswith("📣 Delivery report")
+
+    # The race seen on a loaded machine: the writer marks the broadcast as moved just after
+    # committing its last answers, and the next progress tick runs after the report.
+    other = sender(db, transport, progress_text=progress_text, worker_id="another-process")
+    other._touched.add(broadcast_id)
+    await other._report()
+
+    shown = transport.edits[-1][2] if transport.edits else transport.sent[-1][1]
+    assert shown == report
