@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import secrets
 
-from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, select, update
 
 from bot.flows.context import ChatData
+from core.app_secrets import app_secret
 from core.db import insert_or_ignore
-from core.models import AppSecret, ChannelIdentity, ChatState, Customer, ProcessedUpdate
+from core.models import ChannelIdentity, ChatState, Customer, ProcessedUpdate
 from core.uow import Database, UnitOfWork
 
 
@@ -139,28 +137,5 @@ async def forget_updates_before(uow: UnitOfWork, days: int = 2) -> None:
 
 
 async def signing_key(db: Database) -> bytes:
-    """The button-signing key, made once and shared by every process through the database.
-
-    Made in its own committed transaction, so a failing flow step can never roll it back
-    after this process has cached it.
-    """
-    cached = db.caches.get("callback_key")
-    if cached is not None:
-        return bytes(cached)
-    async with db.uow() as uow:
-        value = await uow.session.scalar(_KEY)
-        if value is None:
-            try:
-                fresh = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-                await uow.session.execute(insert(AppSecret).values(name="callbacks", value=fresh))
-                await uow.commit()
-                value = fresh
-            except IntegrityError:
-                await uow.rollback()
-                value = await uow.session.scalar(_KEY)
-    key = base64.urlsafe_b64decode(str(value))
-    db.caches["callback_key"] = key
-    return key
-
-
-_KEY = select(AppSecret.value).where(AppSecret.name == "callbacks")
+    """The button-signing key, made once and shared by every process through the database."""
+    return await app_secret(db, "callbacks")

@@ -1,0 +1,2 @@
+"""Linli on the web: one aiohttp application (``linli serve``) for the web chat, the HQ
+console, the Telegram webhook, health and metrics."""
