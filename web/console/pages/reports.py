@@ -1,0 +1,7 @@
+"""Stub."""
+
+from aiohttp import web
+
+
+def routes(app: web.Application) -> None:
+    """Nothing yet."""
