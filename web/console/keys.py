@@ -17,4 +17,4 @@ SIGNED_IN_KEYS = (OPERATOR_ID, OPERATOR_NAME, STARTED, SEEN)
 
 PREFIX = "/admin"
 JINJA = web.AppKey("console_jinja", jinja2.Environment)
-OPERATOR = "admin_operator"  # request key: the signed-in operator's username
+OPERATOR = web.RequestKey("admin_operator", str)  # the signed-in operator's username
