@@ -9,7 +9,7 @@ import datetime as dt
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.i18n import Translator, translator
+from bot.i18n import N_, Translator, translator
 from core.errors import DomainError
 from core.models import Unit
 from core.reports.chart import weekly_chart_png
@@ -20,11 +20,11 @@ from web.console.render import page, page_translator
 from web.context import context
 
 GROUP_NAMES = {
-    Standing.HIGH_VALUE: "High value",
-    Standing.POTENTIAL: "Potential",
-    Standing.LOST: "Lost",
-    Standing.REGULAR: "Regular",
-    Standing.NEW: "New",
+    Standing.HIGH_VALUE: N_("High value"),
+    Standing.POTENTIAL: N_("Potential"),
+    Standing.LOST: N_("Lost"),
+    Standing.REGULAR: N_("Regular"),
+    Standing.NEW: N_("New"),
 }
 
 
