@@ -136,3 +136,26 @@ async def test_the_language_is_chosen_on_the_page_and_kept(db):
         )
         assert switched.url.path == "/admin/deals"
         assert "Sign out" in await (await client.get("/admin/")).text()
+
+
+async def test_guessing_many_usernames_from_one_address_is_slowed_too(db):
+    await add_hq(db)
+    async with console(db) as client:
+        token = await csrf_of(client)
+        for n in range(20):
+            await client.post(
+                "/admin/login", data={"csrf": token, "username": f"u{n}", "password": "x" * 8}
+            )
+        right = await client.post(
+            "/admin/login", data={"csrf": token, "username": "hq", "password": PASSWORD}
+        )
+        assert right.status == 429
+
+
+async def test_the_sign_in_page_sends_a_signed_in_operator_to_the_console(db):
+    await add_hq(db)
+    async with console(db) as client:
+        await sign_in(client)
+        response = await client.get("/admin/login", allow_redirects=False)
+        assert response.status == 303
+        assert response.headers["Location"] == "/admin/"

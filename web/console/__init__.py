@@ -7,8 +7,6 @@ its CSRF and sign-in guard never touches the chat's or the webhook's routes.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from aiohttp import web
 
 from web.console import keys
@@ -25,19 +23,13 @@ from web.console.pages import (
     units,
 )
 from web.console.render import setup
-from web.console.throttle import FailureLimiter
 from web.context import WebContext
 
 
 def console_app(ctx: WebContext) -> web.Application:
     """The console's sub-application (routes relative to /admin)."""
     admin = web.Application(middlewares=[guard])
-    settings = ctx.db.settings
-    admin[login.LIMITER] = FailureLimiter(
-        ctx.db.clock,
-        limit=settings.console_max_failures,
-        window=dt.timedelta(minutes=settings.console_failure_window_minutes),
-    )
+    login.install_limiters(admin, ctx.db.clock, ctx.db.settings)
     setup(admin)
     for area in (login, home, catalog, deals, promos, units, broadcasts, statements, reports):
         area.routes(admin)

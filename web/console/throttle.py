@@ -36,23 +36,19 @@ class FailureLimiter:
             del self._failures[key]
         return times
 
-    def retry_after(self, *keys: str) -> dt.timedelta | None:
-        """How long until any of ``keys`` may try again; None when all may try now."""
-        waits = []
-        for key in keys:
-            times = self._recent(key)
-            if len(times) >= self.limit:
-                waits.append(times[0] + self.window - self.clock.now())
-        return max(waits) if waits else None
+    def retry_after(self, key: str) -> dt.timedelta | None:
+        """How long until ``key`` may try again; None when it may try now."""
+        times = self._recent(key)
+        if len(times) < self.limit:
+            return None
+        return times[-self.limit] + self.window - self.clock.now()
 
-    def failed(self, *keys: str) -> None:
-        """Record one wrong password against each key."""
+    def failed(self, key: str) -> None:
+        """Record one wrong password against ``key``."""
         if len(self._failures) >= _MAX_KEYS:
             self._failures.clear()
-        now = self.clock.now()
-        for key in keys:
-            self._failures.setdefault(key, deque()).append(now)
+        self._failures.setdefault(key, deque()).append(self.clock.now())
 
     def succeeded(self, key: str) -> None:
-        """A right password clears the username's count (not the address's)."""
+        """A right password clears the key's count."""
         self._failures.pop(key, None)

@@ -9,24 +9,34 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from bot.i18n import supported_locale
+from core.clock import Clock
+from core.config import Settings
 from core.operators import authenticate, normalise_username
 from web.console import keys
-from web.console.auth import login_redirect, sign_in, sign_out
+from web.console.auth import login_redirect, sign_in, sign_out, signed_in
 from web.console.render import page, page_translator
 from web.console.throttle import FailureLimiter
 from web.context import context
 
-LIMITER = web.AppKey("console_limiter", FailureLimiter)
+USERS = web.AppKey("console_user_limiter", FailureLimiter)
+ADDRESSES = web.AppKey("console_address_limiter", FailureLimiter)
+# Operators behind one office NAT or proxy share an address: it may fail more often.
+ADDRESS_FACTOR = 4
 
 
-def limiter_for(request: web.Request) -> FailureLimiter:
-    """The sign-in limiter of this application."""
-    return request.config_dict[LIMITER]
+def install_limiters(app: web.Application, clock: Clock, settings: Settings) -> None:
+    """Per-username and per-address failure counts on the console's application."""
+    window = dt.timedelta(minutes=settings.console_failure_window_minutes)
+    limit = settings.console_max_failures
+    app[USERS] = FailureLimiter(clock, limit=limit, window=window)
+    app[ADDRESSES] = FailureLimiter(clock, limit=limit * ADDRESS_FACTOR, window=window)
 
 
 async def login_form(request: web.Request) -> web.Response:
     """The sign-in page (straight to the console when already signed in)."""
     session = await get_session(request)
+    if await signed_in(request, session) is not None:
+        raise web.HTTPSeeOther(f"{keys.PREFIX}/")
     notice = session.pop(keys.NOTICE, None)
     return await page(request, "login.html", notice=notice, error=None, username="")
 
@@ -41,11 +51,12 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     username = normalise_username(str(form.get("username", "")))[:64]
     password = str(form.get("password", ""))
-    limiter = limiter_for(request)
-    user_key, ip_key = f"user:{username}", f"ip:{_address(request)}"
+    users, addresses = request.config_dict[USERS], request.config_dict[ADDRESSES]
+    address = _address(request)
     t = await page_translator(request)
-    wait = limiter.retry_after(user_key, ip_key)
-    if wait is not None:
+    waits = [w for w in (users.retry_after(username), addresses.retry_after(address)) if w]
+    if waits:
+        wait = max(waits)
         minutes = max(1, math.ceil(wait / dt.timedelta(minutes=1)))
         error = t.ngettext(
             "Too many wrong passwords. Try again in %(n)d minute.",
@@ -60,11 +71,12 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         if operator is not None:
             await uow.commit()
     if operator is None:
-        limiter.failed(user_key, ip_key)
+        users.failed(username)
+        addresses.failed(address)
         error = t.gettext("Wrong username or password.")
         return await page(request, "login.html", status=401, notice=None, error=error,
                           username=username)  # fmt: skip
-    limiter.succeeded(user_key)
+    users.succeeded(username)
     session = await get_session(request)
     sign_in(session, operator, db.clock.now().timestamp())
     raise web.HTTPSeeOther(f"{keys.PREFIX}/")
