@@ -4,6 +4,7 @@ and each broadcast's outbox progress (sent, blocked, failed, opted out), refresh
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 
 from aiohttp import web
@@ -36,6 +37,7 @@ from web.console.forms import Form, explain, text
 from web.console.render import page, page_translator
 from web.context import context
 
+log = logging.getLogger(__name__)
 AT_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
 
 
@@ -146,6 +148,10 @@ async def schedule(request: web.Request) -> web.StreamResponse:
         return await broadcasts_page(
             request, status=400, error=explain(t, refusal), form=_filled(form)
         )
+    log.info(
+        "HQ %s scheduled broadcast %s to %s households",
+        request[keys.OPERATOR], made.broadcast_id, made.will_receive,
+    )  # fmt: skip
     raise web.HTTPSeeOther(f"{keys.PREFIX}/broadcasts/{made.broadcast_id}")
 
 
@@ -187,6 +193,7 @@ async def cancel(request: web.Request) -> web.StreamResponse:
         async with db.uow() as uow:
             await cancel_notice(uow, None, broadcast_id)
             await uow.commit()
+        log.info("HQ %s cancelled broadcast %s", request[keys.OPERATOR], broadcast_id)
     except DomainError:
         pass  # already finished or cancelled: the progress page says so
     raise web.HTTPSeeOther(f"{keys.PREFIX}/broadcasts/{broadcast_id}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 
 from aiohttp import web
@@ -18,6 +19,7 @@ from web.console.render import page, page_translator
 from web.console.throttle import FailureLimiter
 from web.context import context
 
+log = logging.getLogger(__name__)
 USERS = web.AppKey("console_user_limiter", FailureLimiter)
 ADDRESSES = web.AppKey("console_address_limiter", FailureLimiter)
 # Operators behind one office NAT or proxy share an address: it may fail more often.
@@ -73,10 +75,12 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     if operator is None:
         users.failed(username)
         addresses.failed(address)
+        log.warning("console sign-in refused for %r from %s", username, address)
         error = t.gettext("Wrong username or password.")
         return await page(request, "login.html", status=401, notice=None, error=error,
                           username=username)  # fmt: skip
     users.succeeded(username)
+    log.info("HQ %s signed in from %s", operator.username, address)
     session = await get_session(request)
     sign_in(session, operator, db.clock.now().timestamp())
     raise web.HTTPSeeOther(f"{keys.PREFIX}/")

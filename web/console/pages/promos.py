@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 from aiohttp_session import get_session
 from sqlalchemy import select
@@ -22,6 +24,7 @@ from web.console.render import page, page_translator
 from web.context import context
 
 FLASH = "admin_flash"
+log = logging.getLogger(__name__)
 
 
 async def _page(request: web.Request, *, status: int = 200, error: str | None = None,
@@ -83,6 +86,7 @@ async def create(request: web.Request) -> web.StreamResponse:
         t = await page_translator(request)
         filled = {key: value for key, value in form.items() if isinstance(value, str)}
         return await _page(request, status=400, error=explain(t, refusal), form=filled)
+    log.info("HQ %s created promotion %s", request[keys.OPERATOR], promotion.code)
     session = await get_session(request)
     session[FLASH] = promotion.code
     raise web.HTTPSeeOther(f"{keys.PREFIX}/promos")
@@ -97,6 +101,8 @@ async def _switch(request: web.Request, active: bool) -> web.StreamResponse:
             await uow.commit()
     except DomainError:
         raise web.HTTPNotFound() from None
+    verb = "resumed" if active else "paused"
+    log.info("HQ %s %s promotion %s", request[keys.OPERATOR], verb, request.match_info["id"])
     raise web.HTTPSeeOther(f"{keys.PREFIX}/promos")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -28,6 +29,7 @@ from web.console.render import page, page_translator
 from web.context import context
 
 FLASH = "admin_flash"
+log = logging.getLogger(__name__)
 Change = Callable[[UnitOfWork, str, Form], Awaitable[None]]
 
 
@@ -72,6 +74,7 @@ async def create(request: web.Request) -> web.StreamResponse:
         t = await page_translator(request)
         filled = {key: value for key, value in form.items() if isinstance(value, str)}
         return await units_page(request, status=400, error=explain(t, refusal), form=filled)
+    log.info("HQ %s added unit %s", request[keys.OPERATOR], unit.code)
     raise web.HTTPSeeOther(f"{keys.PREFIX}/units/{unit.code}")
 
 
@@ -114,6 +117,7 @@ async def _change(request: web.Request, work: Change, done: str) -> web.StreamRe
     except DomainError as refusal:
         t = await page_translator(request)
         return await unit_page(request, status=400, error=explain(t, refusal))
+    log.info("HQ %s changed unit %s: %s", request[keys.OPERATOR], code, done)
     session = await get_session(request)
     session[FLASH] = done
     raise web.HTTPSeeOther(f"{keys.PREFIX}/units/{code}")
