@@ -75,7 +75,7 @@ async def test_a_good_csv_imports_with_progress_reaching_100_percent(db):
         assert status["seen"] == sorted(status["seen"])  # the bar only moves forward
         html = await (await client.get(page.url.path)).text()
         assert 'value="100"' in html and "新增 2500 件商品" in html
-        assert 'http-equiv="refresh"' not in html  # it stops refreshing when done
+        assert f"{page.url.path}.json" not in html  # it stops polling when done
     assert await products(db) == 2500
 
 
