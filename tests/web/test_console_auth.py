@@ -26,6 +26,8 @@ async def test_the_right_password_opens_the_console_and_a_wrong_one_does_not(db)
         await sign_in(client)
         home = await client.get("/admin/", allow_redirects=False)
         assert home.status == 200
+        assert home.headers["X-Frame-Options"] == "DENY"
+        assert home.headers["Cache-Control"] == "no-store"
         assert "总部" in await home.text()
 
 

@@ -103,12 +103,13 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         sent = await _form_token(request)
         if not hmac.compare_digest(sent.encode(), expected.encode()):
             raise web.HTTPForbidden(text="403: the form's security token is missing or stale")
-    if request.path in PUBLIC:
-        return await handler(request)
-    username = await signed_in(request, session)
-    if username is None:
-        raise login_redirect()
-    request[keys.OPERATOR] = username
+    if request.path not in PUBLIC:
+        username = await signed_in(request, session)
+        if username is None:
+            raise login_redirect()
+        request[keys.OPERATOR] = username
     response = await handler(request)
     response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Frame-Options", "DENY")  # no console inside another page
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
