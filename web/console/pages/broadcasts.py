@@ -71,19 +71,30 @@ async def _units(db: Database) -> list[Unit]:
 
 
 async def broadcasts_page(
-    request: web.Request, *, status: int = 200, error: str | None = None,
+    request: web.Request,
+    *,
+    status: int = 200,
+    error: str | None = None,
     form: dict[str, str] | None = None,
-) -> web.Response:  # fmt: skip
+) -> web.Response:
     """The compose form and HQ's latest broadcasts with their progress."""
     db = context(request).db
     async with db.uow() as uow:
         notices = await recent_notices(uow, None)
         units = list(await uow.session.scalars(select(Unit).order_by(Unit.code)))
     return await page(
-        request, "broadcasts.html", status=status, notices=notices, units=units,
-        unit_codes={u.id: u.code for u in units}, kinds=NOTICE_KINDS, headings=HQ_HEADINGS,
-        max_text=MAX_TEXT, error=error, form=form or {},
-    )  # fmt: skip
+        request,
+        "broadcasts.html",
+        status=status,
+        notices=notices,
+        units=units,
+        unit_codes={u.id: u.code for u in units},
+        kinds=NOTICE_KINDS,
+        headings=HQ_HEADINGS,
+        max_text=MAX_TEXT,
+        error=error,
+        form=form or {},
+    )
 
 
 async def listing(request: web.Request) -> web.Response:
@@ -114,10 +125,18 @@ async def preview(request: web.Request) -> web.Response:
         )
     copies = [(locale, notice_text(locale, kind, words, hq=True)) for locale in SUPPORTED_LOCALES]
     return await page(
-        request, "broadcast_preview.html", kind=kind, words=words, unit=unit, size=size,
-        when=when, at=text(form, "at"), copies=copies, key=secrets.token_hex(8),
+        request,
+        "broadcast_preview.html",
+        kind=kind,
+        words=words,
+        unit=unit,
+        size=size,
+        when=when,
+        at=text(form, "at"),
+        copies=copies,
+        key=secrets.token_hex(8),
         quiet_override=kind == "outage",
-    )  # fmt: skip
+    )
 
 
 async def schedule(request: web.Request) -> web.StreamResponse:
@@ -150,8 +169,10 @@ async def schedule(request: web.Request) -> web.StreamResponse:
         )
     log.info(
         "HQ %s scheduled broadcast %s to %s households",
-        request[keys.OPERATOR], made.broadcast_id, made.will_receive,
-    )  # fmt: skip
+        request[keys.OPERATOR],
+        made.broadcast_id,
+        made.will_receive,
+    )
     raise web.HTTPSeeOther(f"{keys.PREFIX}/broadcasts/{made.broadcast_id}")
 
 
@@ -178,10 +199,15 @@ async def progress_json(request: web.Request) -> web.Response:
     body = {
         "id": found.broadcast_id,
         "status": found.status,
-        "total": p.total, "sent": p.sent, "blocked": p.blocked, "failed": p.failed,
-        "opted_out": p.opted_out, "pending": p.pending, "cancelled": p.cancelled,
+        "total": p.total,
+        "sent": p.sent,
+        "blocked": p.blocked,
+        "failed": p.failed,
+        "opted_out": p.opted_out,
+        "pending": p.pending,
+        "cancelled": p.cancelled,
         "finished": p.finished,
-    }  # fmt: skip
+    }
     return web.json_response(body, headers={"Cache-Control": "no-store"})
 
 

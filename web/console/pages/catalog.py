@@ -127,9 +127,12 @@ async def upload(request: web.Request) -> web.StreamResponse:
     if not isinstance(upload, web.FileField):
         t = await page_translator(request)
         return await page(
-            request, "catalog.html", status=400, columns=COLUMNS,
+            request,
+            "catalog.html",
+            status=400,
+            columns=COLUMNS,
             error=t.gettext("Choose a CSV file to import."),
-        )  # fmt: skip
+        )
     data = upload.file.read()
     job = ImportJob(
         id=secrets.token_hex(8), filename=upload.filename, operator=request[keys.OPERATOR]

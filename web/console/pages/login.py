@@ -65,8 +65,9 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
             "Too many wrong passwords. Try again in %(n)d minutes.",
             minutes,
         ) % {"n": minutes}
-        return await page(request, "login.html", status=429, notice=None, error=error,
-                          username=username)  # fmt: skip
+        return await page(
+            request, "login.html", status=429, notice=None, error=error, username=username
+        )
     db = context(request).db
     async with db.uow() as uow:
         operator = await authenticate(uow, username, password)
@@ -77,8 +78,9 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         addresses.failed(address)
         log.warning("console sign-in refused for %r from %s", username, address)
         error = t.gettext("Wrong username or password.")
-        return await page(request, "login.html", status=401, notice=None, error=error,
-                          username=username)  # fmt: skip
+        return await page(
+            request, "login.html", status=401, notice=None, error=error, username=username
+        )
     users.succeeded(username)
     log.info("HQ %s signed in from %s", operator.username, address)
     session = await get_session(request)

@@ -27,8 +27,13 @@ FLASH = "admin_flash"
 log = logging.getLogger(__name__)
 
 
-async def _page(request: web.Request, *, status: int = 200, error: str | None = None,
-                form: dict[str, str] | None = None) -> web.Response:  # fmt: skip
+async def _page(
+    request: web.Request,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+) -> web.Response:
     """The list and the new-promotion form (kept filled in after a refusal)."""
     db = context(request).db
     async with db.uow() as uow:

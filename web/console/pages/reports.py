@@ -61,10 +61,15 @@ async def reports_page(request: web.Request) -> web.Response:
     found = await _report(request, code) if code else None
     t = await page_translator(request)
     return await page(
-        request, "reports.html", units=units, code=code, found=found, standings=list(Standing),
+        request,
+        "reports.html",
+        units=units,
+        code=code,
+        found=found,
+        standings=list(Standing),
         labels={s: t.gettext(name) for s, name in GROUP_NAMES.items()},
         as_of=request.query.get("as_of", ""),
-    )  # fmt: skip
+    )
 
 
 async def chart(request: web.Request) -> web.Response:

@@ -37,9 +37,14 @@ async def statements_page(request: web.Request) -> web.Response:
         except DomainError as refusal:
             statements, error = [], explain(await page_translator(request), refusal)
     return await page(
-        request, "statements.html", month=month, unit_code=unit_code or "", units=units,
-        statements=[(item, totals_by_kind(item.lines)) for item in statements], error=error,
-    )  # fmt: skip
+        request,
+        "statements.html",
+        month=month,
+        unit_code=unit_code or "",
+        units=units,
+        statements=[(item, totals_by_kind(item.lines)) for item in statements],
+        error=error,
+    )
 
 
 async def statements_csv(request: web.Request) -> web.Response:

@@ -33,26 +33,35 @@ log = logging.getLogger(__name__)
 Change = Callable[[UnitOfWork, str, Form], Awaitable[None]]
 
 
-async def units_page(request: web.Request, *, status: int = 200, error: str | None = None,
-                     form: dict[str, str] | None = None) -> web.Response:  # fmt: skip
+async def units_page(
+    request: web.Request,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+) -> web.Response:
     """Every unit with its buildings count and active partner, and the new-unit form."""
     db = context(request).db
     async with db.uow() as uow:
         units = list(await uow.session.scalars(select(Unit).order_by(Unit.code)))
-        counts = dict(
-            (await uow.session.execute(
-                select(Building.unit_id, func.count()).group_by(Building.unit_id)
-            )).all()
-        )  # fmt: skip
+        per_unit = select(Building.unit_id, func.count()).group_by(Building.unit_id)
+        counts = {unit_id: n for unit_id, n in (await uow.session.execute(per_unit)).all()}
         partners = {
             p.unit_id: p
             for p in await uow.session.scalars(select(Partner).where(Partner.active.is_(True)))
         }
     session = await get_session(request)
     return await page(
-        request, "units.html", status=status, units=units, counts=counts, partners=partners,
-        error=error, form=form or {}, flash=session.pop(FLASH, None),
-    )  # fmt: skip
+        request,
+        "units.html",
+        status=status,
+        units=units,
+        counts=counts,
+        partners=partners,
+        error=error,
+        form=form or {},
+        flash=session.pop(FLASH, None),
+    )
 
 
 async def create(request: web.Request) -> web.StreamResponse:
@@ -92,9 +101,15 @@ async def unit_page(
         partner = await active_partner(uow, unit.id)
     session = await get_session(request)
     return await page(
-        request, "unit.html", status=status, unit=unit, buildings=buildings, partner=partner,
-        error=error, flash=session.pop(FLASH, None),
-    )  # fmt: skip
+        request,
+        "unit.html",
+        status=status,
+        unit=unit,
+        buildings=buildings,
+        partner=partner,
+        error=error,
+        flash=session.pop(FLASH, None),
+    )
 
 
 async def _change(request: web.Request, work: Change, done: str) -> web.StreamResponse:
