@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     report_coupon_fen: int = Field(default=500, ge=1)
     report_coupon_min_spend_fen: int = Field(default=3900, ge=0)
     report_coupon_days: int = Field(default=14, ge=1)
+    # HQ console (web/console): how long a sign-in lasts and how many wrong passwords
+    # are allowed per username and per address before sign-in waits.
+    console_idle_minutes: int = Field(default=30, ge=1)  # signed out after this long idle
+    console_session_hours: int = Field(default=12, ge=1)  # and this long after signing in
+    console_max_failures: int = Field(default=5, ge=1)  # wrong passwords in the window...
+    console_failure_window_minutes: int = Field(default=15, ge=1)  # ...before a pause
 
     @field_validator(
         "shipping_fee_fen",
@@ -91,6 +97,10 @@ class Settings(BaseSettings):
         "report_coupon_fen",
         "report_coupon_min_spend_fen",
         "report_coupon_days",
+        "console_idle_minutes",
+        "console_session_hours",
+        "console_max_failures",
+        "console_failure_window_minutes",
         mode="before",
     )
     @classmethod

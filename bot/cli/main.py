@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from bot.cli.admin import admin_group
 from bot.cli.bot import bot_command
 from bot.cli.broadcast import broadcast_command
 from bot.cli.catalog import import_catalog_command
@@ -32,4 +33,5 @@ cli.add_command(statement_command)
 cli.add_command(report_command)
 cli.add_command(leaflet_command)
 cli.add_command(broadcast_command)
+cli.add_command(admin_group)
 partner_group.add_command(letter_command)
