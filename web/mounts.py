@@ -1,0 +1,31 @@
+"""The parts ``linli serve`` mounts on its one application, in order.
+
+Each entry is a ``Mount`` (web/app.py). The web chat (at ``/``) and the HQ console
+(under ``/admin``) join this list next to the production parts below.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from web.app import Mount
+from web.logs import mount_request_ids
+from web.ops import mount_ops
+from web.webhook import webhook_mount
+
+
+def default_mounts(
+    application: Application | None = None,
+    *,
+    webhook_secret: str | None = None,
+    queue_limit: int = 1000,
+) -> list[Mount]:
+    """Request ids first (every part's log lines carry them), then the parts.
+
+    The webhook is mounted only for a bot ``application`` served by webhook (with its
+    ``webhook_secret``); polling needs no route.
+    """
+    mounts: list[Mount] = [mount_request_ids, mount_ops]
+    if application is not None and webhook_secret is not None:
+        mounts.append(webhook_mount(application, webhook_secret, queue_limit))
+    return mounts
