@@ -15,6 +15,7 @@ import re
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
+from typing import TextIO
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -43,9 +44,9 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def configure_logging(log_format: str, level: int = logging.INFO) -> None:
-    """Route every logger through one stderr handler in ``log_format`` (text or json)."""
-    handler = logging.StreamHandler(sys.stderr)
+def log_handler(log_format: str, stream: TextIO | None = None) -> logging.Handler:
+    """A handler writing ``log_format`` (text or json) lines, request ids included."""
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.addFilter(RequestIdFilter())
     if log_format == "json":
         handler.setFormatter(
@@ -53,10 +54,15 @@ def configure_logging(log_format: str, level: int = logging.INFO) -> None:
         )
     else:
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    return handler
+
+
+def configure_logging(log_format: str, level: int = logging.INFO) -> None:
+    """Route every logger through one stderr handler in ``log_format`` (text or json)."""
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
-    root.addHandler(handler)
+    root.addHandler(log_handler(log_format))
     root.setLevel(level)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Bot API call otherwise
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
