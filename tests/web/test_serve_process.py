@@ -148,3 +148,18 @@ async def test_linli_serve_takes_telegram_updates_by_webhook_and_logs_json(tmp_p
     lines = [json.loads(line) for line in errors.splitlines() if line.strip()]
     assert lines and all("message" in line and "level" in line for line in lines)
     assert any(line.get("request_id") for line in lines if line["logger"] == "aiohttp.access")
+
+
+async def test_linli_serve_polls_telegram_when_no_webhook_url_is_set(tmp_path):
+    async with LimitedBotApi(rate=1000, per_chat_interval_s=0) as api:
+        settings = {"telegram_token": TOKEN, "telegram_api_url": f"http://127.0.0.1:{api.port}"}
+        async with linli_serve(tmp_path, **settings) as serve:
+            _, health = await get_json(f"{serve.base}/healthz")
+            code, _rest, errors = await serve.terminate()
+
+    methods = {arrival.method for arrival in api.arrivals}
+    assert health["telegram"] == "polling"
+    assert "getUpdates" in methods and "setWebhook" not in methods
+    assert any("by long polling" in line for line in serve.stdout)
+    assert code == 0
+    assert "Traceback" not in errors
