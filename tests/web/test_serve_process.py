@@ -163,3 +163,34 @@ async def test_linli_serve_polls_telegram_when_no_webhook_url_is_set(tmp_path):
     assert any("by long polling" in line for line in serve.stdout)
     assert code == 0
     assert "Traceback" not in errors
+
+
+async def test_updates_taken_just_before_sigterm_are_still_answered(tmp_path):
+    people = [Person(778000 + n, f"Customer {n}") for n in range(40)]  # > 1 s at 30/s
+    async with LimitedBotApi(rate=1000, per_chat_interval_s=0) as api:
+        settings = {
+            "telegram_token": TOKEN,
+            "telegram_api_url": f"http://127.0.0.1:{api.port}",
+            "webhook_url": "https://linli.example/telegram/hook",
+            "webhook_secret": SECRET,
+        }
+        async with linli_serve(tmp_path, **settings) as serve:
+            fake = RecordingRequest()
+            async with aiohttp.ClientSession() as http:
+                statuses = [
+                    (
+                        await http.post(
+                            f"{serve.base}/telegram/hook",
+                            json=message_update(fake, who, text="/start"),
+                            headers={SECRET_HEADER: SECRET},
+                        )
+                    ).status
+                    for who in people
+                ]
+            answered_before = sum(api.copies(who.id) for who in people)
+            code, _rest, _errors = await serve.terminate()  # at once, updates still in flight
+
+    assert statuses == [200] * 40
+    assert answered_before < 40  # the stop really came with updates in flight
+    assert code == 0
+    assert [api.copies(who.id) for who in people] == [1] * 40
