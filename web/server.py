@@ -43,6 +43,9 @@ from web.webhook import webhook_secret
 
 log = logging.getLogger("linli.serve")
 
+# ctx.extras: lines a part wants printed under the addresses at start (the console's
+# demo sign-in, say), as a list of str; each part appends its own.
+ANNOUNCE = "announce"
 SHUTDOWN_GRACE_S = 5.0  # requests still running after this long at a stop are cut off
 _ANY_ADDRESS = ("", "0.0.0.0", "::")
 
@@ -117,23 +120,11 @@ async def serve(db: Database, echo: Callable[[str], None], stop: asyncio.Event) 
             await site.start()
             base = local_base(settings.http_host, bound_port(site))
             if application is not None:
-                await application.start()  # takes updates off its queue from now on
-                if by_webhook:
-                    assert settings.webhook_url is not None and secret is not None
-                    await application.bot.set_webhook(
-                        settings.webhook_url,
-                        secret_token=secret,
-                        allowed_updates=ALLOWED_UPDATES,
-                    )
-                    ctx.extras[TELEGRAM_MODE] = "webhook"
-                else:
-                    assert application.updater is not None
-                    await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
-                    ctx.extras[TELEGRAM_MODE] = "polling"
+                await start_updates(application, ctx, secret)
             duties = asyncio.create_task(
                 serve_role(role, role_duties(db, transport, send=application is not None), stop)
             )
-            announce(echo, base, application, settings.webhook_url if by_webhook else None)
+            announce(echo, base, application, ctx)
             heap.settle()
             await stop.wait()
             echo("Stopping: finishing the requests and updates in flight...")
@@ -149,18 +140,38 @@ async def serve(db: Database, echo: Callable[[str], None], stop: asyncio.Event) 
     echo("Linli stopped.")
 
 
+async def start_updates(application: Application, ctx: WebContext, secret: str | None) -> None:
+    """Let Telegram's updates in: ``setWebhook`` with ``secret`` (webhook mode), else poll."""
+    await application.start()  # takes updates off its queue from now on
+    webhook_url = ctx.db.settings.webhook_url
+    if secret is not None and webhook_url is not None:
+        await application.bot.set_webhook(
+            webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+        )
+        ctx.extras[TELEGRAM_MODE] = "webhook"
+        return
+    assert application.updater is not None
+    await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+    ctx.extras[TELEGRAM_MODE] = "polling"
+
+
 def announce(
-    echo: Callable[[str], None], base: str, application: Application | None, webhook: str | None
+    echo: Callable[[str], None], base: str, application: Application | None, ctx: WebContext
 ) -> None:
-    """Where to point a browser, and how Telegram reaches the bot."""
+    """Where to point a browser, how Telegram reaches the bot, and the parts' own lines."""
+    webhook_url = ctx.db.settings.webhook_url
     echo(f"Linli is serving on {base}")
     echo(f"  chat page:   {base}/")
     echo(f"  HQ console:  {base}/admin")
     echo(f"  health:      {base}/healthz   metrics: {base}/metrics")
     if application is None:
         echo("  Telegram:    off (LINLI_TELEGRAM_TOKEN is not set)")
-    elif webhook is not None:
-        echo(f"  Telegram:    @{application.bot.username} by webhook at {webhook}")
+        if webhook_url:
+            echo("               (LINLI_WEBHOOK_URL is ignored without a token)")
+    elif ctx.extras.get(TELEGRAM_MODE) == "webhook":
+        echo(f"  Telegram:    @{application.bot.username} by webhook at {webhook_url}")
     else:
         echo(f"  Telegram:    @{application.bot.username} by long polling")
+    for line in ctx.extras.get(ANNOUNCE, []):
+        echo(f"  {line}")
     echo("Press Ctrl-C to stop.")
