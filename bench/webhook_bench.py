@@ -12,7 +12,7 @@ Bot API calls go to ``bench.fake_bot_server`` in a third process. The load gener
 signed for their chat with the database's key as the bot signs them), one after the
 other, with no pause, all customers at once.
 
-Two rounds, each on a fresh ``linli serve``:
+Four rounds, each on a fresh ``linli serve``:
 
 1. **capacity**: a queue limit above the offered load, so every update is taken: the
    webhook's requests/s and answer latency (p50/p99, client side), then how fast the bot
@@ -23,6 +23,10 @@ Two rounds, each on a fresh ``linli serve``:
    (``/healthz`` between bursts), every update answered 200 is handled exactly once
    (``linli_updates_handled_total`` grows by the number of 200s and every accepted
    update id is in the flows' ledger), and SIGTERM stops it cleanly.
+3. and 4. **ceiling**: the same two without python-telegram-bot's flood limiter. In
+   production it holds the bot to Telegram's 30 messages a second, which makes rounds 1
+   and 2 a measure of Telegram's limit; without it the bot is as fast as the CPU allows,
+   so round 4 shows the webhook answering 429s while the bot has the core busy.
 """
 
 from __future__ import annotations
@@ -56,6 +60,10 @@ from core.models import ProcessedUpdate
 from tests.telegram.fake_bot_api import BOT_USER, DATE, TOKEN, Person
 
 ROOT = Path(__file__).resolve().parents[1]
+SERVE = "from bot.cli.main import cli; cli()"
+# The ceiling rounds only: no AIORateLimiter, so the bot runs as fast as the CPU lets it
+# (in production Telegram's 30 messages a second would stop it first).
+SERVE_UNLIMITED = "import web.server; web.server.production_rate_limiter = lambda: None\n" + SERVE
 SECRET = "bench_webhook-secret"
 SECTIONS = ("shop", "deals", "cart", "search", "orders")
 HOOK = "/telegram/hook"
@@ -122,7 +130,7 @@ class Serve:
 
 @asynccontextmanager
 async def linli_serve(
-    folder: Path, database_url: str, api: str, limit: int
+    folder: Path, database_url: str, api: str, limit: int, *, flood_limit: bool = True
 ) -> AsyncIterator[Serve]:
     """``linli serve`` by webhook with queue limit ``limit``; its log goes to a file."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
@@ -139,7 +147,7 @@ async def linli_serve(
     log = folder / f"serve-{limit}.log"
     with log.open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", "from bot.cli.main import cli; cli()", "serve",
+            sys.executable, "-c", SERVE if flood_limit else SERVE_UNLIMITED, "serve",
             env=env, cwd=folder, stdout=asyncio.subprocess.PIPE, stderr=stderr,
         )  # fmt: skip
     try:
@@ -312,11 +320,12 @@ async def run_round(
     api: str,
     streams: list[list[dict[str, Any]]],
     limit: int,
+    flood_limit: bool = True,
 ) -> Round:
     """One fresh ``linli serve``, the whole workload offered, then a clean stop."""
     url = str(db.engine.url)
     offered = sum(len(s) for s in streams)
-    async with linli_serve(folder, url, api, limit) as serve:
+    async with linli_serve(folder, url, api, limit, flood_limit=flood_limit) as serve:
         connector = aiohttp.TCPConnector(limit=len(streams) + 4)
         async with aiohttp.ClientSession(connector=connector) as http:
             load = Load()
@@ -347,21 +356,27 @@ async def bench(customers: int, per_customer: int, limit: int) -> None:
         key = await signing_key(db)
         try:
             async with fake_bot_server() as api:
-                capacity = workload(people, key, per_customer, first_id=1_000_000)
-                first = await run_round(
-                    "capacity", folder=folder, db=db, api=api, streams=capacity,
-                    limit=customers * per_customer + 1,
-                )  # fmt: skip
-                flood = workload(people, key, per_customer, first_id=2_000_000)
-                second = await run_round(
-                    "past saturation", folder=folder, db=db, api=api, streams=flood, limit=limit
+                total = customers * per_customer
+                plan = (
+                    ("capacity", total + 1, True),
+                    ("past saturation", limit, True),
+                    ("ceiling: capacity, no flood limiter", total + 1, False),
+                    ("ceiling: past saturation, no flood limiter", limit, False),
                 )
+                rounds = []
+                for n, (name, queue_limit, flood_limit) in enumerate(plan, start=1):
+                    streams = workload(people, key, per_customer, first_id=n * 1_000_000)
+                    figures = await run_round(
+                        name, folder=folder, db=db, api=api, streams=streams,
+                        limit=queue_limit, flood_limit=flood_limit,
+                    )  # fmt: skip
+                    rounds.append(figures)
         finally:
             await db.dispose()
     print(f"machine: {machine()}")
     print(f"{customers} customers x {per_customer} updates each, all at once, no pause")
-    first.report()
-    second.report()
+    for figures in rounds:
+        figures.report()
 
 
 def main() -> None:
