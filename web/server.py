@@ -38,8 +38,8 @@ from web.context import WebContext
 from web.logs import AccessLogger
 from web.metrics import CountingTransport, Metrics, metrics_of
 from web.mounts import default_mounts
-from web.ops import ROLE, TELEGRAM_MODE
-from web.webhook import webhook_secret
+from web.ops import ROLE, TELEGRAM_MODE, UPDATE_BACKLOG
+from web.webhook import backlog, webhook_secret
 
 log = logging.getLogger("linli.serve")
 
@@ -143,6 +143,7 @@ async def serve(db: Database, echo: Callable[[str], None], stop: asyncio.Event) 
 async def start_updates(application: Application, ctx: WebContext, secret: str | None) -> None:
     """Let Telegram's updates in: ``setWebhook`` with ``secret`` (webhook mode), else poll."""
     await application.start()  # takes updates off its queue from now on
+    ctx.extras[UPDATE_BACKLOG] = lambda: backlog(application.update_queue)
     webhook_url = ctx.db.settings.webhook_url
     if secret is not None and webhook_url is not None:
         await application.bot.set_webhook(
