@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from core.config import WEBHOOK_SECRET_FORMAT
 from core.models import ProcessedUpdate
 from tests.factories import make_unit_with_partner
 from tests.telegram.fake_bot_api import Person
 from tests.web.serve_support import served
+from web.webhook import webhook_secret
 
 ANNA = Person(424242, "Anna")
 
@@ -78,3 +80,12 @@ async def test_past_the_queue_limit_telegram_is_told_to_retry_and_its_redelivery
 
         assert all(len(serve.sent_to(who)) == 1 for who in people)
         assert await processed_updates(db) == 3
+
+
+async def test_the_stored_webhook_secret_suits_telegram_and_is_shared_by_every_process(db):
+    first = await webhook_secret(db)
+    db.caches.clear()  # another process: the secret comes back from the database
+
+    assert await webhook_secret(db) == first
+    assert WEBHOOK_SECRET_FORMAT.fullmatch(first)
+    assert len(first) == 43
