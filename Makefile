@@ -16,11 +16,11 @@ COMPILED := $(CATALOGS:.po=.mo)
 
 .PHONY: run test
 
-## run: install, compile translations, migrate, load the demo city, start the bot
+## run: install, compile translations, migrate, load the demo city, serve (web and bot)
 run: $(INSTALLED) $(COMPILED)
 	$(BIN)/linli db upgrade
 	$(BIN)/linli demo
-	$(BIN)/linli run
+	$(BIN)/linli serve
 
 ## test: install, compile translations, run the tests
 test: $(INSTALLED) $(COMPILED) $(BROWSER) $(CJK_FONT)

@@ -12,6 +12,8 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SUPPORTED_LOCALES = ("zh_CN", "en")
+LOG_FORMATS = ("text", "json")
+WEBHOOK_SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class ConfigError(Exception):
@@ -77,6 +79,14 @@ class Settings(BaseSettings):
     console_session_hours: int = Field(default=12, ge=1)  # and this long after signing in
     console_max_failures: int = Field(default=5, ge=1)  # wrong passwords in the window...
     console_failure_window_minutes: int = Field(default=15, ge=1)  # ...before a pause
+    # linli serve: the HTTP server (web/), the Telegram webhook, health, metrics and logs.
+    http_host: str = Field(default="127.0.0.1", min_length=1)
+    http_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (tests)
+    webhook_url: str | None = None  # set: Telegram posts updates here instead of polling
+    # The X-Telegram-Bot-Api-Secret-Token; unset: one made once and kept in the database.
+    webhook_secret: str | None = Field(default=None, repr=False)
+    webhook_queue_limit: int = Field(default=1000, ge=1)  # updates waiting; beyond: 429
+    log_format: str = "text"  # text | json (one JSON object per line)
 
     @field_validator(
         "shipping_fee_fen",
@@ -101,6 +111,8 @@ class Settings(BaseSettings):
         "console_session_hours",
         "console_max_failures",
         "console_failure_window_minutes",
+        "http_port",
+        "webhook_queue_limit",
         mode="before",
     )
     @classmethod
@@ -139,6 +151,38 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
             raise ValueError(f"must be an http:// or https:// URL, not {value!r}")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_webhook(cls, value: str | None) -> str | None:
+        """Telegram delivers webhooks to https:// URLs only; unset or blank means polling."""
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not re.fullmatch(r"https://[^\s/]+(/\S*)?", value):
+            raise ValueError(
+                f"must be an https:// URL (Telegram posts only to HTTPS), not {value!r}"
+            )
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_charset(cls, value: str | None) -> str | None:
+        """Telegram's secret_token: 1-256 characters of A-Z, a-z, 0-9, _ and -."""
+        if value is None or not value.strip():
+            return None
+        if not WEBHOOK_SECRET_FORMAT.fullmatch(value.strip()):
+            raise ValueError("must be 1 to 256 characters of A-Z, a-z, 0-9, '_' or '-'")
+        return value.strip()
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, value: str) -> str:
+        """Human text for a terminal, JSON lines for a log collector."""
+        value = value.strip().lower()
+        if value not in LOG_FORMATS:
+            raise ValueError(f"must be one of {', '.join(LOG_FORMATS)}, not {value!r}")
         return value
 
     @field_validator("database_url")

@@ -13,6 +13,7 @@ from bot.cli.demo import demo_command
 from bot.cli.invite import leaflet_command, letter_command
 from bot.cli.report import report_command
 from bot.cli.run import run_command
+from bot.cli.serve import serve_command
 from bot.cli.statement import statement_command
 from bot.cli.units import partner_group, unit_group
 
@@ -29,6 +30,7 @@ cli.add_command(unit_group)
 cli.add_command(partner_group)
 cli.add_command(run_command)
 cli.add_command(bot_command)
+cli.add_command(serve_command)
 cli.add_command(statement_command)
 cli.add_command(report_command)
 cli.add_command(leaflet_command)

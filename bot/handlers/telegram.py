@@ -29,7 +29,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import (
@@ -78,6 +79,9 @@ log = logging.getLogger("linli.telegram")
 CONCURRENCY = 16
 SQLITE_CONCURRENCY = 8
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+(.*))?$", re.DOTALL)
+# Told of each update the flows handled: (channel, seconds, ok). ``linli serve`` counts
+# them for /metrics (web/metrics.py) without this module knowing Prometheus.
+UpdateObserver = Callable[[str, float, bool], None]
 # What a message carries when it is none of the kinds flows understand, checked in order
 # (an animation also has a document, so it comes first).
 _UNSUPPORTED_KINDS = (
@@ -176,8 +180,9 @@ async def answer_quietly(
 class TelegramAdapter:
     """The update handler and the error handler of one Application."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, observer: UpdateObserver | None = None) -> None:
         self.db = db
+        self.observer = observer
 
     async def run_flows(self, incoming: Incoming) -> list[Reply]:
         """The router (on SQLite the engine's transactions take turns: core/sqlite_inline.py)."""
@@ -186,7 +191,9 @@ class TelegramAdapter:
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Event in, flow run, replies out; the button press is answered exactly once."""
         query = update.callback_query
-        answered = False
+        answered = handled = False
+        started = time.perf_counter()
+        incoming = None
         try:
             incoming = to_incoming(update)
             if incoming is None:
@@ -202,9 +209,12 @@ class TelegramAdapter:
                 is_press=query is not None,
             )
             await Renderer(context.bot, self.db).render(target, replies)
+            handled = True
         finally:
             if query is not None and not answered:
                 await _answer_in_any_case(context.bot, query)
+            if incoming is not None and self.observer is not None:
+                self.observer(CHANNEL, time.perf_counter() - started, handled)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log with context; tell the person a short apology in their language."""
@@ -286,9 +296,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Nothing to free."""
 
 
-def install(application: Application, db: Database) -> TelegramAdapter:
+def install(
+    application: Application, db: Database, observer: UpdateObserver | None = None
+) -> TelegramAdapter:
     """Add the one update handler and the one error handler to ``application``."""
-    adapter = TelegramAdapter(db)
+    adapter = TelegramAdapter(db, observer)
     application.add_handler(TypeHandler(Update, adapter.on_update))
     application.add_error_handler(adapter.on_error)
     return adapter
@@ -314,11 +326,13 @@ def build_application(
     get_updates_request: BaseRequest | None = None,
     rate_limiter: BaseRateLimiter | None = None,
     concurrent_updates: int | None = None,
+    observer: UpdateObserver | None = None,
 ) -> Application:
     """The Linli Application: our handlers, commands registered at start, no network of its own.
 
     ``api_url``: a self-hosted Bot API server's base URL (``LINLI_TELEGRAM_API_URL``).
     ``request``/``get_updates_request``: replace the HTTP layer (tests record calls).
+    ``observer``: told of every update handled (``linli serve``'s metrics).
     """
     builder = Application.builder().token(token)
     if api_url:
@@ -333,7 +347,7 @@ def build_application(
         concurrent_updates = SQLITE_CONCURRENCY if db.is_sqlite else CONCURRENCY
     builder = builder.concurrent_updates(PerChatUpdateProcessor(concurrent_updates))
     application = builder.post_init(register_commands).build()
-    install(application, db)
+    install(application, db, observer)
     return application
 
 
