@@ -8,11 +8,9 @@ import logging
 import signal
 
 import click
-from sqlalchemy.exc import DBAPIError
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError
 
-from bot.cli.common import settings_or_exit, with_database
+from bot.cli.common import serve_until_stopped, settings_or_exit
 from bot.handlers.telegram import build_application, production_rate_limiter, register_commands
 from bot.handlers.telegram_outbox import TelegramTransport
 from bot.schedules import role_duties
@@ -42,20 +40,7 @@ def bot_command() -> None:
     async def main(db: Database) -> None:
         await poll(db, token, settings.telegram_api_url)
 
-    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
-        try:
-            with_database(main)
-        except InvalidToken:
-            raise click.ClickException(
-                "Telegram refused LINLI_TELEGRAM_TOKEN: check the token @BotFather gave you"
-            ) from None
-        except NetworkError as exc:
-            where = settings.telegram_api_url or "api.telegram.org"
-            raise click.ClickException(f"cannot reach the Bot API at {where}: {exc}") from None
-        except DBAPIError:
-            raise click.ClickException(
-                "the database is not ready: run `linli db upgrade` (and `linli demo`) first"
-            ) from None
+    serve_until_stopped(main, settings)
 
 
 async def poll(db: Database, token: str, api_url: str | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -42,3 +43,27 @@ def with_database(work: Callable[[Database], Awaitable[T]]) -> T:
         return asyncio.run(main())
     except DomainError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def serve_until_stopped(work: Callable[[Database], Awaitable[None]], settings: Settings) -> None:
+    """Run a long-lived process (``linli bot``, ``linli serve``) until Ctrl-C.
+
+    Telegram and database trouble at start becomes one line an operator can act on.
+    """
+    from sqlalchemy.exc import DBAPIError
+    from telegram.error import InvalidToken, NetworkError
+
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
+        try:
+            with_database(work)
+        except InvalidToken:
+            raise click.ClickException(
+                "Telegram refused LINLI_TELEGRAM_TOKEN: check the token @BotFather gave you"
+            ) from None
+        except NetworkError as exc:
+            where = settings.telegram_api_url or "api.telegram.org"
+            raise click.ClickException(f"cannot reach the Bot API at {where}: {exc}") from None
+        except DBAPIError:
+            raise click.ClickException(
+                "the database is not ready: run `linli db upgrade` (and `linli demo`) first"
+            ) from None

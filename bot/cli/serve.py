@@ -7,10 +7,8 @@ import contextlib
 import signal
 
 import click
-from sqlalchemy.exc import DBAPIError
-from telegram.error import InvalidToken, NetworkError
 
-from bot.cli.common import settings_or_exit, with_database
+from bot.cli.common import serve_until_stopped, settings_or_exit
 from core.config import ConfigError, require_telegram_token
 from core.uow import Database
 from web.logs import configure_logging
@@ -42,22 +40,10 @@ def serve_command() -> None:
                 loop.add_signal_handler(signum, stop.set)
         await serve(db, click.echo, stop)
 
-    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
-        try:
-            with_database(main)
-        except InvalidToken:
-            raise click.ClickException(
-                "Telegram refused LINLI_TELEGRAM_TOKEN: check the token @BotFather gave you"
-            ) from None
-        except NetworkError as exc:
-            where = settings.telegram_api_url or "api.telegram.org"
-            raise click.ClickException(f"cannot reach the Bot API at {where}: {exc}") from None
-        except DBAPIError:
-            raise click.ClickException(
-                "the database is not ready: run `linli db upgrade` (and `linli demo`) first"
-            ) from None
-        except OSError as exc:  # the address is taken or not ours
-            where = f"{settings.http_host}:{settings.http_port}"
-            raise click.ClickException(
-                f"cannot listen on {where} (LINLI_HTTP_HOST/LINLI_HTTP_PORT): {exc}"
-            ) from None
+    try:
+        serve_until_stopped(main, settings)
+    except OSError as exc:  # the address is taken or not ours
+        where = f"{settings.http_host}:{settings.http_port}"
+        raise click.ClickException(
+            f"cannot listen on {where} (LINLI_HTTP_HOST/LINLI_HTTP_PORT): {exc}"
+        ) from None
