@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     telegram_api_url: str | None = None
     # The bot's @username, for invite links (t.me/<username>?start=...) printed on leaflets.
     bot_username: str = Field(default="linli_demo_bot", pattern=r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+    # Where people reach the web chat (links the bot sends: a partner's web sign-in).
+    web_url: str = "http://127.0.0.1:8080"
     # Customer-value report (core/reports/value.py): how customers are grouped.
     report_lost_days: int = Field(default=30, ge=1)  # no delivered order for this long: lost
     report_silent_crate_days: int = Field(default=14, ge=1)  # crates out, silent this long: lost

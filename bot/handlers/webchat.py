@@ -1,0 +1,248 @@
+"""The web chat channel ("web"): JSON messages from the page in, JSON messages out.
+
+A page message (typed text, a button press, a command such as ``/start PAYLOAD``, a
+typed phone number for the "share my phone" key, a menu-bar tap) becomes an
+``Incoming`` for ``bot.flows.router.handle``; its replies are written to the chat's
+numbered transcript (``core.webchat_log``) and pushed to every page open on that chat
+(``Hub``). The page's own message id is the update id, so a resend after a reconnect is
+handled once (the router dedupes), and a page that reconnects asks for what came after
+the last number it shows.
+
+``Forward`` replies: to a web chat they join that chat's transcript (and its open
+pages); to a Telegram chat (a partner's ping) they join that chat's web view — which
+the partner sees after a web sign-in — and are handed to the Telegram side: the
+``telegram_forward`` hook when the bot runs in this process (the Telegram renderer's
+``forward``, which records relay links), else they wait in the transcript marked
+``to_telegram`` (``core.webchat_log.waiting_for_telegram``).
+
+A partner signed in on the web speaks as their Telegram account (channel "telegram",
+their Telegram id): partners are known by it, so the partner flows run unchanged and
+the page is one more view of that same conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.flows import callbacks, router, state
+from bot.flows.events import Button, Command, Contact, Event, Incoming, Text
+from bot.flows.payloads import Menu
+from bot.flows.replies import Document, Edit, Forward, Reply, Say, Toast
+from bot.handlers.webchat_render import (
+    Item,
+    document_item,
+    edit_item,
+    ref_of,
+    say_item,
+    seq_of,
+    toast_item,
+)
+from core import webchat_log
+from core.relay import remember
+from core.uow import Database
+from core.webchat_log import Logged
+
+log = logging.getLogger("linli.webchat")
+
+CHANNEL = "web"
+TELEGRAM = "telegram"
+MAX_TEXT = 4000
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,36}$")
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:\s+(.*))?$", re.DOTALL)
+# The bottom bar's buttons: main-menu sections (``None`` opens the whole menu).
+MENU_BAR = {"shop": "shop", "deals": "deals", "cart": "cart", "orders": "orders", "more": None}
+
+TelegramForward = Callable[[Forward], Awaitable[None]]
+Listener = Callable[[list[Logged]], Awaitable[None]]
+
+
+class BadMessage(ValueError):
+    """A page message that is not one of ours (ignored, never reaching the flows)."""
+
+
+@dataclass(frozen=True)
+class WebIdentity:
+    """Whose chat a page shows: a web customer's, or a signed-in partner's Telegram chat."""
+
+    channel: str
+    chat_id: str
+    language_code: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The transcript's key."""
+        return self.channel, self.chat_id
+
+
+def customer_identity(web_id: str, language_code: str | None = None) -> WebIdentity:
+    """A web customer: their random id is both the chat and the user."""
+    return WebIdentity(CHANNEL, web_id, language_code)
+
+
+def partner_identity(telegram_id: int) -> WebIdentity:
+    """A partner signed in on the web: their Telegram chat, seen in the page."""
+    return WebIdentity(TELEGRAM, str(telegram_id))
+
+
+def parse_command(text: str) -> Command | None:
+    """``/start PAYLOAD`` → Command; anything else → None."""
+    found = _COMMAND.match(text.strip())
+    if found is None:
+        return None
+    name, args = found.groups()
+    return Command(name.lower(), (args or "").strip())
+
+
+@dataclass
+class Hub:
+    """The pages open in this process, per chat, to push new messages to at once."""
+
+    listeners: dict[tuple[str, str], set[Listener]] = field(default_factory=dict)
+
+    def join(self, key: tuple[str, str], listener: Listener) -> None:
+        """Start pushing ``key``'s new messages to ``listener``."""
+        self.listeners.setdefault(key, set()).add(listener)
+
+    def leave(self, key: tuple[str, str], listener: Listener) -> None:
+        """Stop pushing to ``listener``."""
+        group = self.listeners.get(key)
+        if group is not None:
+            group.discard(listener)
+            if not group:
+                del self.listeners[key]
+
+    async def publish(self, key: tuple[str, str], messages: list[Logged]) -> None:
+        """Push to every open page of the chat; a page that fails catches up on reconnect."""
+        if not messages:
+            return
+        for listener in list(self.listeners.get(key, ())):
+            try:
+                await listener(messages)
+            except (ConnectionError, RuntimeError, asyncio.CancelledError) as gone:
+                log.info("web chat %s: a page missed a push (%s)", key, gone)
+
+
+class WebChat:
+    """The web channel adapter: page messages through the flows, replies to transcripts."""
+
+    def __init__(
+        self, db: Database, hub: Hub | None = None, telegram_forward: TelegramForward | None = None
+    ) -> None:
+        self.db = db
+        self.hub = hub or Hub()
+        self.telegram_forward = telegram_forward
+
+    async def to_incoming(self, who: WebIdentity, message: dict[str, Any]) -> Incoming:
+        """The flows' view of a page message; BadMessage for anything malformed."""
+        client_id = message.get("id")
+        if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
+            raise BadMessage("a page message needs an id of 8–36 letters, digits, - or _")
+        ref = message.get("ref")
+        message_ref = ref_of(ref) if isinstance(ref, int) and ref > 0 else None
+        reply_to = message.get("reply_to")
+        reply_to_ref = ref_of(reply_to) if isinstance(reply_to, int) and reply_to > 0 else None
+        return Incoming(
+            channel=who.channel,
+            chat_id=who.chat_id,
+            user_id=who.chat_id,
+            event=await self._event(who, message),
+            language_code=who.language_code,
+            update_id=f"web:{client_id}",
+            message_ref=message_ref,
+            reply_to_ref=reply_to_ref,
+        )
+
+    async def _event(self, who: WebIdentity, message: dict[str, Any]) -> Event:
+        """What the page message means to a flow."""
+        kind = message.get("type")
+        if kind == "text":
+            text = message.get("text")
+            if not isinstance(text, str) or not text.strip():
+                raise BadMessage("empty text")
+            text = text[:MAX_TEXT]
+            return parse_command(text) or Text(text)
+        if kind == "button":
+            data = message.get("data")
+            return Button(data if isinstance(data, str) else "")
+        if kind == "contact":
+            phone = message.get("phone")
+            if not isinstance(phone, str) or not phone.strip():
+                raise BadMessage("empty phone")
+            return Contact(phone.strip()[:20], own=True)
+        if kind == "menu":
+            section = message.get("section")
+            if section not in MENU_BAR:
+                raise BadMessage("no such menu section")
+            target = MENU_BAR[section]
+            if target is None:
+                return Command("menu")
+            key = await state.signing_key(self.db)
+            return Button(callbacks.pack(key, who.chat_id, Menu(target)))
+        raise BadMessage(f"unknown page message type {kind!r}")
+
+    async def receive(self, who: WebIdentity, message: dict[str, Any]) -> list[Reply]:
+        """Handle one page message to the end: flows, transcripts, pushes."""
+        incoming = await self.to_incoming(who, message)
+        return await self.run(who, incoming)
+
+    async def run(self, who: WebIdentity, incoming: Incoming) -> list[Reply]:
+        """Run ``incoming`` through the flows and deliver its replies."""
+        replies = await router.handle(self.db, incoming)
+        await self.deliver(who, replies, pressed=seq_of(incoming.message_ref))
+        return replies
+
+    async def deliver(self, who: WebIdentity, replies: list[Reply], pressed: int | None) -> None:
+        """Write this chat's replies in order, then each message to someone else."""
+        items: list[Item] = []
+        for reply in replies:
+            if isinstance(reply, Say):
+                items.append(say_item(reply))
+            elif isinstance(reply, Edit):
+                items.append(edit_item(reply, pressed))
+            elif isinstance(reply, Toast):
+                items.append(toast_item(reply))
+            elif isinstance(reply, Document):
+                items.append(document_item(reply))
+        written = await webchat_log.append(self.db, who.channel, who.chat_id, items)
+        await self.hub.publish(who.key, written)
+        for reply in replies:
+            if isinstance(reply, Forward):
+                await self.forward(reply)
+
+    async def forward(self, reply: Forward) -> None:
+        """A message to another person, in their web view; to Telegram as well when theirs."""
+        text = reply.text
+        if reply.photo_ref:
+            text = f"{text}\n📷" if text else "📷"  # a Telegram photo cannot be shown here
+        item = say_item(Say(text, reply.buttons), reply_ref=reply.relay_customer_id is not None)
+        to_telegram = reply.channel == TELEGRAM
+        written = await webchat_log.append(
+            self.db, reply.channel, reply.chat_id, [item], to_telegram=to_telegram
+        )
+        if reply.relay_customer_id is not None:
+            async with self.db.uow() as uow:
+                await remember(
+                    uow,
+                    channel=reply.channel,
+                    partner_chat_id=reply.chat_id,
+                    message_ref=ref_of(written[0].seq),
+                    customer_id=reply.relay_customer_id,
+                )
+                await uow.commit()
+        await self.hub.publish((reply.channel, reply.chat_id), written)
+        if to_telegram and self.telegram_forward is not None:
+            try:
+                await self.telegram_forward(reply)
+            except Exception:  # Telegram down or refusing: the row keeps waiting
+                log.warning("to Telegram chat %s: not sent yet", reply.chat_id, exc_info=True)
+                return
+            await webchat_log.sent_to_telegram(self.db, reply.chat_id, written[0].seq)
+
+    async def history(self, who: WebIdentity, after_seq: int) -> list[Logged]:
+        """What the chat holds after ``after_seq`` (what a reconnecting page is missing)."""
+        return await webchat_log.after(self.db, who.channel, who.chat_id, after_seq)
