@@ -43,6 +43,7 @@ from bot.handlers.webchat_render import (
     toast_item,
 )
 from core import webchat_log
+from core.models import ProcessedUpdate
 from core.relay import remember
 from core.uow import Database
 from core.webchat_log import Logged
@@ -96,6 +97,19 @@ def parse_command(text: str) -> Command | None:
         return None
     name, args = found.groups()
     return Command(name.lower(), (args or "").strip())
+
+
+def echo_of(message: dict[str, Any], incoming: Incoming) -> dict[str, Any] | None:
+    """The person's own bubble for typed text and phone numbers (button presses have none)."""
+    event = incoming.event
+    client_id = message.get("id")
+    if isinstance(event, Text):
+        return {"id": client_id, "text": event.text}
+    if isinstance(event, Command):
+        return {"id": client_id, "text": f"/{event.name} {event.args}".strip()}
+    if isinstance(event, Contact):
+        return {"id": client_id, "text": f"📱 {event.phone}"}
+    return None
 
 
 @dataclass
@@ -188,17 +202,40 @@ class WebChat:
     async def receive(self, who: WebIdentity, message: dict[str, Any]) -> list[Reply]:
         """Handle one page message to the end: flows, transcripts, pushes."""
         incoming = await self.to_incoming(who, message)
-        return await self.run(who, incoming)
+        return await self.run(who, incoming, echo=echo_of(message, incoming))
 
-    async def run(self, who: WebIdentity, incoming: Incoming) -> list[Reply]:
-        """Run ``incoming`` through the flows and deliver its replies."""
+    async def run(
+        self, who: WebIdentity, incoming: Incoming, echo: dict[str, Any] | None = None
+    ) -> list[Reply]:
+        """Run ``incoming`` through the flows and deliver its replies.
+
+        ``echo``: what the person wrote, kept in the transcript before the answers so a
+        reloaded page shows both sides (not again for a resend already handled).
+        """
+        if echo is not None and await self.seen_before(incoming):
+            echo = None
         replies = await router.handle(self.db, incoming)
-        await self.deliver(who, replies, pressed=seq_of(incoming.message_ref))
+        before: list[Item] = [("me", echo)] if echo is not None else []
+        await self.deliver(who, replies, pressed=seq_of(incoming.message_ref), before=before)
         return replies
 
-    async def deliver(self, who: WebIdentity, replies: list[Reply], pressed: int | None) -> None:
+    async def seen_before(self, incoming: Incoming) -> bool:
+        """True when this update id was handled already (a page resending after a reconnect)."""
+        if incoming.update_id is None:
+            return False
+        async with self.db.uow() as uow:
+            found = await uow.session.get(ProcessedUpdate, (incoming.channel, incoming.update_id))
+            return found is not None
+
+    async def deliver(
+        self,
+        who: WebIdentity,
+        replies: list[Reply],
+        pressed: int | None,
+        before: list[Item] | None = None,
+    ) -> None:
         """Write this chat's replies in order, then each message to someone else."""
-        items: list[Item] = []
+        items: list[Item] = list(before or ())
         for reply in replies:
             if isinstance(reply, Say):
                 items.append(say_item(reply))

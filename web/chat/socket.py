@@ -1,0 +1,131 @@
+"""One page's websocket: page messages in (one at a time, in order), chat messages out.
+
+Every message a page gets carries its chat's sequence number; this connection sends
+them in order and without gaps (``Outgoing``): a push that finds a gap (a message
+written meanwhile by another process or before the page said where it stands) reads
+the missing ones from the transcript first. The page drops numbers it already shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from bot.flows.router import t_for
+from bot.handlers.webchat import BadMessage, WebChat, WebIdentity
+from core.webchat_log import Logged
+
+log = logging.getLogger("linli.webchat")
+
+
+
+def _(message: str) -> str:
+    """Mark for extraction; translated when sent."""
+    return message
+
+
+APOLOGY = _("Sorry, something went wrong on our side. Please try again in a moment.")
+MAX_MESSAGE = 16 * 1024
+NO_SESSION = 4401  # the close code a page without a chat cookie gets (it reloads)
+
+
+def wire(message: Logged) -> dict[str, Any]:
+    """A transcript message as JSON for the page."""
+    return {"seq": message.seq, "kind": message.kind, "body": message.body}
+
+
+class Outgoing:
+    """What this connection has sent, so pushes and replays keep the chat's order."""
+
+    def __init__(self, ws: web.WebSocketResponse, chat: WebChat, who: WebIdentity) -> None:
+        self.ws = ws
+        self.chat = chat
+        self.who = who
+        self.shown: int | None = None  # None until the page said where it stands
+        self.lock = asyncio.Lock()
+
+    async def resume(self, last: int) -> None:
+        """The page shows everything up to ``last``: send what came after."""
+        async with self.lock:
+            self.shown = last
+            await self._catch_up(replay=True)
+
+    async def push(self, messages: list[Logged]) -> None:
+        """New messages of the chat; any gap before them is read from the transcript."""
+        async with self.lock:
+            if self.shown is None or self.ws.closed:
+                return
+            fresh = [m for m in messages if m.seq > self.shown]
+            if not fresh:
+                return
+            if fresh[0].seq != self.shown + 1:
+                await self._catch_up(replay=False)
+                return
+            await self._send(fresh, replay=False)
+
+    async def _catch_up(self, *, replay: bool) -> None:
+        """Send everything after ``shown`` (a page far behind gets it in batches)."""
+        assert self.shown is not None
+        while True:
+            missing = await self.chat.history(self.who, self.shown)
+            if not missing:
+                return
+            await self._send(missing, replay=replay)
+
+    async def _send(self, messages: list[Logged], *, replay: bool) -> None:
+        """One frame of messages; ``replay``: history (the page shows no toasts from it)."""
+        await self.ws.send_json(
+            {"type": "messages", "replay": replay, "items": [wire(m) for m in messages]}
+        )
+        self.shown = messages[-1].seq
+
+
+async def serve_socket(
+    request: web.Request, chat: WebChat, who: WebIdentity | None
+) -> web.StreamResponse:
+    """Run one page's websocket until it closes."""
+    ws = web.WebSocketResponse(heartbeat=25.0, max_msg_size=MAX_MESSAGE)
+    await ws.prepare(request)
+    if who is None:
+        await ws.close(code=NO_SESSION, message=b"no chat session")
+        return ws
+    out = Outgoing(ws, chat, who)
+    chat.hub.join(who.key, out.push)
+    try:
+        async for frame in ws:
+            if frame.type != WSMsgType.TEXT:
+                continue
+            await _one(chat, who, out, frame.data)
+    finally:
+        chat.hub.leave(who.key, out.push)
+    return ws
+
+
+async def _one(chat: WebChat, who: WebIdentity, out: Outgoing, data: str) -> None:
+    """One page message: a resume, or something for the flows (acknowledged when done)."""
+    try:
+        message = json.loads(data)
+    except ValueError:
+        return
+    if not isinstance(message, dict):
+        return
+    if message.get("type") == "resume":
+        last = message.get("last")
+        await out.resume(last if isinstance(last, int) and last >= 0 else 0)
+        return
+    client_id = message.get("id")
+    try:
+        await chat.receive(who, message)
+    except BadMessage as bad:
+        await out.ws.send_json({"type": "ack", "id": client_id, "error": str(bad)})
+        return
+    except Exception:
+        log.exception("web chat %s: message %s failed", who.key, client_id)
+        apology = t_for(who.language_code).gettext(APOLOGY)
+        await out.ws.send_json({"type": "ack", "id": client_id, "error": apology})
+        return
+    await out.ws.send_json({"type": "ack", "id": client_id})
