@@ -27,7 +27,7 @@ from web.chat.identity import (
     sign_in_partner,
     sign_out_partner,
 )
-from web.chat.page import render_page, render_notice
+from web.chat.page import render_notice, render_page
 from web.chat.socket import serve_socket
 from web.context import WebContext
 
