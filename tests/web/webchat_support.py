@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import ClientWebSocketResponse, WSMsgType
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp import ClientSession, ClientWebSocketResponse, CookieJar, WSMsgType
+from aiohttp.test_utils import TestServer
 
 from core.demo.loader import load_demo
 from core.uow import Database
@@ -40,7 +42,7 @@ class Shown:
 class Page:
     """One browser tab on the chat."""
 
-    client: TestClient
+    client: ClientSession
     ws: ClientWebSocketResponse | None = None
     shown: dict[int, Shown] = field(default_factory=dict)
     order: list[int] = field(default_factory=list)
@@ -167,10 +169,15 @@ class Page:
                 self.keys, self.ask_contact = None, None
 
 
-async def web_app(db: Database, ctx: WebContext | None = None) -> TestServer:
-    """The web chat on an application like ``linli serve`` makes."""
-    context = ctx or WebContext(db)
-    return TestServer(await create_app(context, [mount]))
+@asynccontextmanager
+async def serving(db: Database, ctx: WebContext | None = None) -> AsyncIterator[TestServer]:
+    """The web chat on an application like ``linli serve`` makes, on a loopback port."""
+    server = TestServer(await create_app(ctx or WebContext(db), [mount]))
+    await server.start_server()
+    try:
+        yield server
+    finally:
+        await server.close()
 
 
 async def demo_city(db: Database) -> None:
@@ -180,9 +187,13 @@ async def demo_city(db: Database) -> None:
         await uow.commit()
 
 
-def browser(server: TestServer, language: str = "en") -> TestClient:
+def browser(server: TestServer, language: str = "en") -> ClientSession:
     """A fresh browser (its own cookie jar) speaking ``language``."""
-    return TestClient(server, headers={"Accept-Language": language})
+    return ClientSession(
+        base_url=str(server.make_url("/")),
+        cookie_jar=CookieJar(unsafe=True),  # cookies of 127.0.0.1 kept, as a browser does
+        headers={"Accept-Language": language},
+    )
 
 
 async def wait_for(page: Page, predicate: Any, timeout_s: float = 5.0) -> None:
