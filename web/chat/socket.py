@@ -22,7 +22,6 @@ from core.webchat_log import Logged
 log = logging.getLogger("linli.webchat")
 
 
-
 def _(message: str) -> str:
     """Mark for extraction; translated when sent."""
     return message
@@ -121,11 +120,19 @@ async def _one(chat: WebChat, who: WebIdentity, out: Outgoing, data: str) -> Non
     try:
         await chat.receive(who, message)
     except BadMessage as bad:
-        await out.ws.send_json({"type": "ack", "id": client_id, "error": str(bad)})
+        await _ack(out.ws, {"type": "ack", "id": client_id, "error": str(bad)})
         return
     except Exception:
         log.exception("web chat %s: message %s failed", who.key, client_id)
         apology = t_for(who.language_code).gettext(APOLOGY)
-        await out.ws.send_json({"type": "ack", "id": client_id, "error": apology})
+        await _ack(out.ws, {"type": "ack", "id": client_id, "error": apology})
         return
-    await out.ws.send_json({"type": "ack", "id": client_id})
+    await _ack(out.ws, {"type": "ack", "id": client_id})
+
+
+async def _ack(ws: web.WebSocketResponse, frame: dict[str, Any]) -> None:
+    """Tell the page its message is done; a page gone meanwhile resends it (handled once)."""
+    try:
+        await ws.send_json(frame)
+    except (ConnectionError, RuntimeError) as gone:
+        log.info("web chat: ack %s not delivered (%s)", frame.get("id"), gone)
