@@ -1,4 +1,4 @@
-"""Each browser sees only its own chat; forged buttons, stale links and missing cookies get nowhere."""
+"""Each browser sees only its own chat; forged buttons, old links, no cookie: nowhere."""
 
 from __future__ import annotations
 
