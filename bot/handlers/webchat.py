@@ -53,6 +53,9 @@ log = logging.getLogger("linli.webchat")
 CHANNEL = "web"
 TELEGRAM = "telegram"
 MAX_TEXT = 4000
+# Page messages in the flows at once, as the Telegram adapter allows (bot/handlers/telegram.py).
+CONCURRENCY = 16
+SQLITE_CONCURRENCY = 8
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,36}$")
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:\s+(.*))?$", re.DOTALL)
 # The bottom bar's buttons: main-menu sections (``None`` opens the whole menu).
@@ -145,11 +148,20 @@ class WebChat:
     """The web channel adapter: page messages through the flows, replies to transcripts."""
 
     def __init__(
-        self, db: Database, hub: Hub | None = None, telegram_forward: TelegramForward | None = None
+        self,
+        db: Database,
+        hub: Hub | None = None,
+        telegram_forward: TelegramForward | None = None,
+        concurrency: int | None = None,
     ) -> None:
         self.db = db
         self.hub = hub or Hub()
         self.telegram_forward = telegram_forward
+        if concurrency is None:
+            concurrency = SQLITE_CONCURRENCY if db.is_sqlite else CONCURRENCY
+        self._slots = asyncio.Semaphore(concurrency)
+        self._chat_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._waiting: dict[tuple[str, str], int] = {}
 
     async def to_incoming(self, who: WebIdentity, message: dict[str, Any]) -> Incoming:
         """The flows' view of a page message; BadMessage for anything malformed."""
@@ -212,12 +224,23 @@ class WebChat:
         ``echo``: what the person wrote, kept in the transcript before the answers so a
         reloaded page shows both sides (not again for a resend already handled).
         """
-        if echo is not None and await self.seen_before(incoming):
-            echo = None
-        replies = await router.handle(self.db, incoming)
-        before: list[Item] = [("me", echo)] if echo is not None else []
-        await self.deliver(who, replies, pressed=seq_of(incoming.message_ref), before=before)
-        return replies
+        key = (incoming.channel, incoming.chat_id)
+        lock = self._chat_locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock, self._slots:  # one chat in order; a bounded number at once
+                if echo is not None and await self.seen_before(incoming):
+                    echo = None
+                replies = await router.handle(self.db, incoming)
+                before: list[Item] = [("me", echo)] if echo is not None else []
+                await self.deliver(
+                    who, replies, pressed=seq_of(incoming.message_ref), before=before
+                )
+                return replies
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:
+                del self._waiting[key], self._chat_locks[key]
 
     async def seen_before(self, incoming: Incoming) -> bool:
         """True when this update id was handled already (a page resending after a reconnect)."""
