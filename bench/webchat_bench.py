@@ -1,6 +1,6 @@
 """The web chat under 200 concurrent websocket customers doing the browse/cart workload.
 
-Run: .venv/bin/python -m bench.webchat_bench [--customers 200] [--rounds 1] [--server URL]
+Run: .venv/bin/python -m bench.webchat_bench [--customers 200] [--rate N] [--server [URL]]
 
 The aiohttp application (``web.app.create_app`` with ``web.chat.mount``, as ``linli serve``
 mounts it) runs in its own process on 127.0.0.1 on a SQLite database seeded with the demo
@@ -11,7 +11,9 @@ the same workload as bench/telegram_bench.py: an aisle and two products, the dea
 a search, the cart and checkout (the partner gets a ping). Every page message is timed
 from sending to the server's acknowledgement, which comes after every reply of it has
 been written to the transcript and pushed to the page. Customers tap back to back, so
-this is the ceiling; latency there is queueing behind the other customers. The server
+this is the ceiling; latency there is queueing behind the other customers. ``--rate N``:
+all customers together offer N messages/s (jittered) and latency counts from when each
+tap was due, the figure for people tapping at human speed. The server
 process stops when this one closes its stdin (or ends).
 """
 
@@ -126,6 +128,8 @@ class Customer:
     last: int = 0
     misses: int = 0
     measuring: bool = False
+    gap_s: float = 0.0  # open loop: seconds between this customer's taps (0: back to back)
+    _due: float = 0.0
 
     async def open(self, path: str) -> None:
         """Load a page (the leaflet link), then open the websocket from the start."""
@@ -139,6 +143,9 @@ class Customer:
         assert self.ws is not None
         client_id = uuid.uuid4().hex
         started = time.perf_counter()
+        if self.measuring and self.gap_s:
+            self._due = await wait_turn(self._due, self.gap_s, self.rng)
+            started = self._due  # latency counts from when the tap was due
         await self.ws.send_json({**message, "id": client_id})
         while True:
             frame = await self.ws.receive(timeout=120)
@@ -182,6 +189,13 @@ class Customer:
                 await self.send({"type": "button", "data": data, "ref": seq})
                 return
         self.misses += 1
+
+
+async def wait_turn(due: float, gap_s: float, rng: random.Random) -> float:
+    """Sleep until the next tap is due (open loop, jittered); the due time of this tap."""
+    due = (due or time.perf_counter() + rng.uniform(0, gap_s)) + gap_s * rng.uniform(0.5, 1.5)
+    await asyncio.sleep(max(0.0, due - time.perf_counter()))
+    return due
 
 
 def is_product(label: str) -> bool:
@@ -270,7 +284,9 @@ async def orders_in(url: str) -> int:
     return int(count or 0)
 
 
-async def customers_run(port: int, invites: list[str], customers: int, rounds: int) -> None:
+async def customers_run(
+    port: int, invites: list[str], customers: int, rounds: int, rate: float
+) -> None:
     """Onboard everyone, then everyone shops at once; print the figures."""
     latencies: list[float] = []
     connector = TCPConnector(limit=0)
@@ -285,7 +301,8 @@ async def customers_run(port: int, invites: list[str], customers: int, rounds: i
             connector_owner=False,
         )
         sessions.append(http)
-        people.append(Customer(http, random.Random(n), latencies))
+        gap_s = customers / rate if rate else 0.0
+        people.append(Customer(http, random.Random(n), latencies, gap_s=gap_s))
     try:
         started = time.perf_counter()
         await asyncio.gather(
@@ -318,7 +335,7 @@ async def customers_run(port: int, invites: list[str], customers: int, rounds: i
     )
 
 
-async def run(customers: int, rounds: int, server: str | None) -> None:
+async def run(customers: int, rounds: int, rate: float, server: str | None) -> None:
     """Seed, start the server process, run the customers, report."""
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory() as folder:
@@ -327,10 +344,11 @@ async def run(customers: int, rounds: int, server: str | None) -> None:
             with server_process(url) as port:
                 print(
                     f"{customers} websocket customers, {rounds} round(s) of "
-                    f"{'/'.join(s.__name__ for s in WORKLOAD)}, back to back, "
+                    f"{'/'.join(s.__name__ for s in WORKLOAD)}, "
+                    f"{f'{rate:.0f} messages/s offered' if rate else 'back to back'}, "
                     f"{'PostgreSQL' if server else 'SQLite'}, server in its own process"
                 )
-                await customers_run(port, invites, customers, rounds)
+                await customers_run(port, invites, customers, rounds, rate)
             print(f"orders placed: {await orders_in(url)}")
 
 
@@ -350,6 +368,9 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=1, help="sessions per customer")
     parser.add_argument(
+        "--rate", type=float, default=0.0, help="messages/s offered by all customers (0: ceiling)"
+    )
+    parser.add_argument(
         "--server",
         nargs="?",
         const=os.environ.get("LINLI_BENCH_DATABASE_URL", DEFAULT_PG),
@@ -361,7 +382,7 @@ def main() -> None:
     if args.serve:
         asyncio.run(serve(args.serve))
         return
-    asyncio.run(run(args.customers, args.rounds, args.server))
+    asyncio.run(run(args.customers, args.rounds, args.rate, args.server))
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from typing import Any
 
 from bot.flows import callbacks, router, state
 from bot.flows.events import Button, Command, Contact, Event, Incoming, Text
-from bot.flows.payloads import Menu
+from bot.flows.payloads import Menu, PickLanguage
 from bot.flows.replies import Document, Edit, Forward, Reply, Say, Toast
 from bot.handlers.webchat_render import (
     Item,
@@ -42,7 +42,9 @@ from bot.handlers.webchat_render import (
     seq_of,
     toast_item,
 )
+from bot.i18n import supported_locale
 from core import webchat_log
+from core.customers import customer_for_identity
 from core.models import ProcessedUpdate
 from core.relay import remember
 from core.uow import Database
@@ -302,6 +304,26 @@ class WebChat:
                 log.warning("to Telegram chat %s: not sent yet", reply.chat_id, exc_info=True)
                 return
             await webchat_log.sent_to_telegram(self.db, reply.chat_id, written[0].seq)
+
+    async def locale_of(self, who: WebIdentity) -> str:
+        """The language the chat's customer reads (the page's own words follow it)."""
+        async with self.db.uow() as uow:
+            customer = await customer_for_identity(
+                uow, who.channel, who.chat_id, locale=supported_locale(who.language_code)
+            )
+            await uow.commit()
+            return customer.locale
+
+    async def may_change_language(self, who: WebIdentity, message: dict[str, Any]) -> bool:
+        """True for a press of a language button (the page then asks for its words again)."""
+        data = message.get("data")
+        if message.get("type") != "button" or not isinstance(data, str):
+            return False
+        try:
+            item = callbacks.unpack(await state.signing_key(self.db), who.chat_id, data)
+        except callbacks.StaleButton:
+            return False
+        return isinstance(item, PickLanguage)
 
     async def history(self, who: WebIdentity, after_seq: int) -> list[Logged]:
         """What the chat holds after ``after_seq`` (what a reconnecting page is missing)."""

@@ -37,6 +37,8 @@ async def onboard(page: Page, partner: Partner, room: str = "1201") -> None:
     assert page.ask_contact  # the big "share my phone number" key
     await page.send({"type": "contact", "phone": "13900000000"})
     await page.press("English")
+    hello = [frame for frame in page.frames if frame["type"] == "hello"][-1]
+    assert hello["words"]["send"] == "Send" and hello["words"]["menu_orders"] == "My orders"
     await page.press("Skip")
     assert "What would you like to do?" in page.last_text
 
@@ -83,6 +85,9 @@ async def test_the_page_speaks_chinese_by_default_and_english_for_an_english_bro
         async with browser(server, language="zh-CN") as client:
             html = await (await client.get("/")).text()
             assert "发送" in html and 'id="composer"' in html and 'lang="zh-CN"' in html
+            page = Page(client)
+            await page.connect()
+            assert page.frames[0]["words"]["menu_cart"] == "购物车"
         async with browser(server, language="en-GB,en;q=0.8") as client:
             html = await (await client.get("/")).text()
             assert ">Send<" in html and "Reconnecting" in html and 'lang="en"' in html

@@ -73,6 +73,8 @@ def _(message: str) -> str:
 
 
 WORDS = {
+    "title": _("Linli"),
+    "partner": _("Partner"),
     "connecting": _("Connecting…"),
     "reconnecting": _("Connection lost. Reconnecting…"),
     "online": _("Connected"),
@@ -84,11 +86,20 @@ WORDS = {
     "cancel": _("Cancel"),
     "download": _("Download"),
     "failed": _("Not sent. It will be sent again when the connection is back."),
+    "menu_shop": _("Shop"),
+    "menu_deals": _("Deals"),
+    "menu_cart": _("Cart"),
+    "menu_orders": _("My orders"),
+    "menu_more": _("More"),
 }
+
+
+def words_for(locale: str) -> dict[str, str]:
+    """The page script's words in ``locale`` (sent again when the customer changes language)."""
+    t = translator(locale)
+    return {key: t.gettext(message) for key, message in WORDS.items()}
 
 
 def _words_json(locale: str) -> str:
     """The page script's words in ``locale``, as JSON safe inside a <script> block."""
-    t = translator(locale)
-    words = {key: t.gettext(message) for key, message in WORDS.items()}
-    return json.dumps(words, ensure_ascii=False).replace("<", "\\u003c")
+    return json.dumps(words_for(locale), ensure_ascii=False).replace("<", "\\u003c")

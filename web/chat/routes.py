@@ -19,7 +19,6 @@ from aiohttp import web
 from bot.flows.events import Command, Incoming
 from bot.handlers.webchat import TELEGRAM, Hub, WebChat, WebIdentity
 from core import webchat_log
-from core.customers import customer_for_identity
 from core.web_tokens import partner_signing_in
 from web.chat.identity import (
     ensure_identity,
@@ -127,11 +126,4 @@ async def _run_start(
 
 async def _locale(chat: WebChat, who: WebIdentity) -> str:
     """The language the page speaks: the customer's (their browser's on a first visit)."""
-    from bot.i18n import supported_locale
-
-    async with chat.db.uow() as uow:
-        customer = await customer_for_identity(
-            uow, who.channel, who.chat_id, locale=supported_locale(who.language_code)
-        )
-        await uow.commit()
-        return customer.locale
+    return await chat.locale_of(who)

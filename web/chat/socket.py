@@ -18,6 +18,7 @@ from aiohttp import WSMsgType, web
 from bot.flows.router import t_for
 from bot.handlers.webchat import BadMessage, WebChat, WebIdentity
 from core.webchat_log import Logged
+from web.chat.page import words_for
 
 log = logging.getLogger("linli.webchat")
 
@@ -114,11 +115,14 @@ async def _one(chat: WebChat, who: WebIdentity, out: Outgoing, data: str) -> Non
         return
     if message.get("type") == "resume":
         last = message.get("last")
+        await _hello(chat, who, out.ws)
         await out.resume(last if isinstance(last, int) and last >= 0 else 0)
         return
     client_id = message.get("id")
     try:
         await chat.receive(who, message)
+        if await chat.may_change_language(who, message):
+            await _hello(chat, who, out.ws)
     except BadMessage as bad:
         await _ack(out.ws, {"type": "ack", "id": client_id, "error": str(bad)})
         return
@@ -128,6 +132,12 @@ async def _one(chat: WebChat, who: WebIdentity, out: Outgoing, data: str) -> Non
         await _ack(out.ws, {"type": "ack", "id": client_id, "error": apology})
         return
     await _ack(out.ws, {"type": "ack", "id": client_id})
+
+
+async def _hello(chat: WebChat, who: WebIdentity, ws: web.WebSocketResponse) -> None:
+    """The page's own words in the customer's language (on connect and after a change)."""
+    locale = await chat.locale_of(who)
+    await _ack(ws, {"type": "hello", "locale": locale, "words": words_for(locale)})
 
 
 async def _ack(ws: web.WebSocketResponse, frame: dict[str, Any]) -> None:

@@ -197,7 +197,9 @@
   function onFrame(event) {
     let message;
     try { message = JSON.parse(event.data); } catch (e) { return; }
-    if (message.type === "messages") {
+    if (message.type === "hello") {
+      relabel(message.words, message.locale);
+    } else if (message.type === "messages") {
       const follow = atBottom() || !message.replay;
       for (const item of message.items) apply(item, message.replay);
       if (follow) scrollDown();
@@ -208,6 +210,23 @@
         if (mine) mine.classList.add("failed");
         showToast(message.error, true);
       }
+    }
+  }
+
+  function relabel(fresh, locale) {
+    Object.assign(words, fresh);
+    document.documentElement.lang = locale === "zh_CN" ? "zh-CN" : locale;
+    setStatus(words.online, true);
+    const partner = document.body.classList.contains("partner");
+    document.getElementById("title").textContent = words.title + (partner ? " · " + words.partner : "");
+    document.title = words.title;
+    document.getElementById("send").textContent = words.send;
+    composer.placeholder = askingPhone ? words.phone_prompt : words.placeholder;
+    composer.setAttribute("aria-label", words.placeholder);
+    document.getElementById("reply-cancel").textContent = words.cancel;
+    for (const button of document.querySelectorAll("#menu-bar button")) {
+      const label = words["menu_" + button.dataset.section];
+      if (label) button.textContent = label;
     }
   }
 
