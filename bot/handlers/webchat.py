@@ -32,7 +32,7 @@ from typing import Any
 from bot.flows import callbacks, router, state
 from bot.flows.events import Button, Command, Contact, Event, Incoming, Text
 from bot.flows.payloads import Menu, PickLanguage
-from bot.flows.replies import Document, Edit, Forward, Reply, Say, Toast
+from bot.flows.replies import Document, Edit, Forward, InlineButton, Reply, Say, Toast
 from bot.handlers.webchat_render import (
     Item,
     document_item,
@@ -46,7 +46,7 @@ from bot.i18n import supported_locale
 from core import webchat_log
 from core.customers import customer_for_identity
 from core.models import ProcessedUpdate
-from core.relay import remember
+from core.relay import customer_behind, remember
 from core.uow import Database
 from core.webchat_log import Logged
 
@@ -108,6 +108,8 @@ def echo_of(message: dict[str, Any], incoming: Incoming) -> dict[str, Any] | Non
     """The person's own bubble for typed text and phone numbers (button presses have none)."""
     event = incoming.event
     client_id = message.get("id")
+    if message.get("type") not in ("text", "contact"):
+        return None  # a menu-bar tap is a button, even when it opens the menu by command
     if isinstance(event, Text):
         return {"id": client_id, "text": event.text}
     if isinstance(event, Command):
@@ -283,6 +285,8 @@ class WebChat:
             text = f"{text}\n📷" if text else "📷"  # a Telegram photo cannot be shown here
         item = say_item(Say(text, reply.buttons), reply_ref=reply.relay_customer_id is not None)
         to_telegram = reply.channel == TELEGRAM
+        if to_telegram and reply.photo_ref:
+            item[1]["photo_ref"] = reply.photo_ref  # for the copy sent on Telegram
         written = await webchat_log.append(
             self.db, reply.channel, reply.chat_id, [item], to_telegram=to_telegram
         )
@@ -304,6 +308,48 @@ class WebChat:
                 log.warning("to Telegram chat %s: not sent yet", reply.chat_id, exc_info=True)
                 return
             await webchat_log.sent_to_telegram(self.db, reply.chat_id, written[0].seq)
+
+    async def hand_over_to_telegram(self, limit: int = 100) -> int:
+        """Send what waits for Telegram chats through ``telegram_forward``; how many went.
+
+        For the Telegram side to call once it runs (and now and then): messages written
+        while no bot was running, or that Telegram refused for a while. Relay links come
+        back from the web copy's, so a partner's reply on Telegram still finds the customer.
+        """
+        if self.telegram_forward is None:
+            return 0
+        sent = 0
+        for chat_id, message in await webchat_log.waiting_for_telegram(self.db, limit):
+            async with self.db.uow() as uow:
+                customer_id = await customer_behind(
+                    uow, channel=TELEGRAM, partner_chat_id=chat_id, message_ref=ref_of(message.seq)
+                )
+            body = message.body
+            buttons = tuple(
+                tuple(InlineButton(b["label"], b["data"]) for b in row)
+                for row in body.get("buttons", [])
+            )
+            text = body.get("text", "")
+            photo = body.get("photo_ref")
+            if photo and text.endswith("📷"):
+                text = text[: -len("📷")].rstrip("\n")
+            try:
+                await self.telegram_forward(
+                    Forward(
+                        channel=TELEGRAM,
+                        chat_id=chat_id,
+                        text=text,
+                        photo_ref=photo,
+                        relay_customer_id=customer_id,
+                        buttons=buttons,
+                    )
+                )
+            except Exception:
+                log.warning("to Telegram chat %s: still not sent", chat_id, exc_info=True)
+                continue
+            await webchat_log.sent_to_telegram(self.db, chat_id, message.seq)
+            sent += 1
+        return sent
 
     async def locale_of(self, who: WebIdentity) -> str:
         """The language the chat's customer reads (the page's own words follow it)."""

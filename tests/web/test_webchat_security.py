@@ -91,6 +91,27 @@ async def test_a_websocket_without_a_chat_cookie_is_closed_and_a_forged_cookie_s
         assert page.order and page.shown[page.order[0]].kind == "say"  # a fresh welcome
 
 
+async def test_a_websocket_opened_by_another_site_is_refused(db):
+    await demo_city(db)
+    async with serving(db) as server, browser(server) as client:
+        assert await Page(client).open("/") == 200
+        refused = await client.get(
+            "/ws",
+            headers={
+                "Origin": "http://evil.example",
+                "Connection": "Upgrade",
+                "Upgrade": "websocket",
+                "Sec-WebSocket-Version": "13",
+                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+            },
+        )
+        assert refused.status == 403
+        own = await client.ws_connect("/ws", origin=str(server.make_url("/")).rstrip("/"))
+        await own.send_json({"type": "resume", "last": 0})
+        assert (await own.receive_json(timeout=5))["type"] == "hello"
+        await own.close()
+
+
 async def test_the_partner_sign_in_link_works_once(db):
     await demo_city(db)
     await jinxiu_partner(db)

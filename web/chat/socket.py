@@ -84,10 +84,25 @@ class Outgoing:
         self.shown = messages[-1].seq
 
 
+def same_origin(request: web.Request) -> bool:
+    """A browser's websocket from this site only (another site's page cannot ride the cookie).
+
+    Browsers always send ``Origin`` on websockets; clients that are not browsers (tests,
+    the bench) send none and have only their own cookie to show.
+    """
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    host = request.headers.get("X-Forwarded-Host") or request.host
+    return origin.split("://", 1)[-1].rstrip("/").lower() == host.lower()
+
+
 async def serve_socket(
     request: web.Request, chat: WebChat, who: WebIdentity | None
 ) -> web.StreamResponse:
     """Run one page's websocket until it closes."""
+    if not same_origin(request):
+        raise web.HTTPForbidden(text="cross-site websocket refused")
     ws = web.WebSocketResponse(heartbeat=25.0, max_msg_size=MAX_MESSAGE)
     await ws.prepare(request)
     if who is None:
