@@ -371,6 +371,11 @@ class WebChat:
             return False
         return isinstance(item, PickLanguage)
 
+    async def last_seq(self, who: WebIdentity) -> int:
+        """The number of the chat's newest message (0 before any)."""
+        async with self.db.uow() as uow:
+            return await webchat_log.last_seq(uow, who.channel, who.chat_id)
+
     async def history(self, who: WebIdentity, after_seq: int) -> list[Logged]:
         """What the chat holds after ``after_seq`` (what a reconnecting page is missing)."""
         return await webchat_log.after(self.db, who.channel, who.chat_id, after_seq)

@@ -64,3 +64,22 @@ async def test_a_help_call_reaches_the_partner_on_the_web_and_their_reply_comes_
         assert "✅" in helper.last_text
 
         await wait_for(page, lambda p: "马上到，请稍等" in p.last_text)
+
+
+async def test_a_partner_on_the_web_gets_the_invite_qr_inline_and_the_leaflet_as_a_download(db):
+    await demo_city(db)
+    await jinxiu_partner(db)
+    path = await sign_in_link(db)
+    async with serving(db) as server, browser(server) as client:
+        page = Page(client)
+        assert await page.open(path) == 200
+        await page.connect()
+        await page.press("Invite neighbours")
+        qr = page.shown[page.order[-1]].body
+        assert qr["image"].startswith("data:image/png;base64,")
+
+        await page.press("Leaflet to print")
+        leaflet = page.shown[page.order[-1]]
+        assert leaflet.kind == "document"
+        assert leaflet.body["filename"].endswith(".pdf")
+        assert leaflet.body["url"].startswith("data:application/pdf;base64,JVBER")  # %PDF

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from core import webchat_log
 from core.models import CartLine, ChannelIdentity
 from tests.web.test_webchat_journey import jinxiu_partner, onboard
 from tests.web.webchat_support import Page, browser, demo_city, serving
+from web.chat.routes import WEBCHAT
+from web.chat.socket import FRESH_PAGE
 
 
 async def cart_quantities(db) -> list[int]:
@@ -123,3 +126,22 @@ async def test_a_typed_message_resent_shows_once_on_the_page(db):
     async with db.uow() as uow:
         identities = list(await uow.session.scalars(select(ChannelIdentity.channel)))
     assert identities == ["web"]
+
+
+async def test_a_newly_opened_page_starts_with_the_newest_messages_of_a_long_chat(db):
+    await demo_city(db)
+    async with serving(db) as server, browser(server) as client:
+        page = Page(client)
+        assert await page.open("/") == 200  # the welcome
+        await page.connect()
+        (welcome,) = page.order
+        chat_id = next(iter(server.app[WEBCHAT].hub.listeners))[1]
+        months = [("say", {"text": f"old news {n}", "buttons": []}) for n in range(FRESH_PAGE + 50)]
+        await webchat_log.append(db, "web", chat_id, months)
+        newest = welcome + len(months)
+        await page.disconnect()
+
+        fresh = Page(client)
+        await fresh.connect(last=0)
+        assert fresh.received == list(range(newest - FRESH_PAGE + 1, newest + 1))
+        assert fresh.last_text == f"old news {FRESH_PAGE + 49}"

@@ -30,6 +30,7 @@ def _(message: str) -> str:
 
 APOLOGY = _("Sorry, something went wrong on our side. Please try again in a moment.")
 MAX_MESSAGE = 16 * 1024
+FRESH_PAGE = 300  # messages a newly opened page starts with
 NO_SESSION = 4401  # the close code a page without a chat cookie gets (it reloads)
 
 
@@ -49,8 +50,14 @@ class Outgoing:
         self.lock = asyncio.Lock()
 
     async def resume(self, last: int) -> None:
-        """The page shows everything up to ``last``: send what came after."""
+        """The page shows everything up to ``last``: send what came after.
+
+        A fresh page (``last`` 0) gets the newest ``FRESH_PAGE`` messages, not a chat's
+        whole history (edits of older bubbles among them are then simply not shown).
+        """
         async with self.lock:
+            if last == 0:
+                last = max(0, await self.chat.last_seq(self.who) - FRESH_PAGE)
             self.shown = last
             await self._catch_up(replay=True)
 

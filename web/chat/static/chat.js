@@ -184,8 +184,7 @@
       bubble.className = "bubble me";
       bubble.textContent = body.text || "";
       row.appendChild(bubble);
-      if (mine) chat.appendChild(row); // keep the transcript's order
-      else chat.appendChild(row);
+      chat.appendChild(row); // a confirmed echo moves to its place in the transcript
     } else if (item.kind === "edit") {
       const row = chat.querySelector('.row.bot[data-seq="' + Number(body.target) + '"]');
       if (row) fillBot(row, body);
