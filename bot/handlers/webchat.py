@@ -23,6 +23,7 @@ the page is one more view of that same conversation.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -104,6 +105,16 @@ def parse_command(text: str) -> Command | None:
     return Command(name.lower(), (args or "").strip())
 
 
+def update_id_of(who: WebIdentity, client_id: str) -> str:
+    """The router's update id for a page message: the page's id, scoped to its chat.
+
+    Two chats' pages can never collide (or be made to), and it fits the 40 characters
+    the dedupe table keeps.
+    """
+    digest = hashlib.sha256(f"{who.channel}/{who.chat_id}/{client_id}".encode()).hexdigest()
+    return f"web:{digest[:32]}"
+
+
 def echo_of(message: dict[str, Any], incoming: Incoming) -> dict[str, Any] | None:
     """The person's own bubble for typed text and phone numbers (button presses have none)."""
     event = incoming.event
@@ -182,7 +193,7 @@ class WebChat:
             user_id=who.chat_id,
             event=await self._event(who, message),
             language_code=who.language_code,
-            update_id=f"web:{client_id}",
+            update_id=update_id_of(who, client_id),
             message_ref=message_ref,
             reply_to_ref=reply_to_ref,
         )

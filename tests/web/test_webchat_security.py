@@ -175,3 +175,14 @@ async def test_a_web_customer_links_telegram_and_finds_the_same_orders_there(db)
             select(func.count()).select_from(Order).where(Order.customer_id == linked.id)
         )
     assert orders == 1
+
+
+async def test_the_same_message_id_from_two_browsers_is_two_messages(db):
+    await demo_city(db)
+    async with serving(db) as server, browser(server) as alice, browser(server) as bob:
+        pages = [Page(alice), Page(bob)]
+        for page in pages:
+            assert await page.open("/") == 200
+            await page.connect()
+            await page.send({"type": "text", "text": "/help"}, client_id="same-id-0001")
+        assert all("Linli brings supermarket groceries" in page.last_text for page in pages)
