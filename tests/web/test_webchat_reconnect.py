@@ -7,7 +7,7 @@ from sqlalchemy import select
 from core import webchat_log
 from core.models import CartLine, ChannelIdentity
 from tests.web.test_webchat_journey import jinxiu_partner, onboard
-from tests.web.webchat_support import Page, browser, demo_city, serving
+from tests.web.webchat_support import Page, browser, demo_city, serving, wait_for
 from web.chat.routes import WEBCHAT
 from web.chat.socket import FRESH_PAGE
 
@@ -145,3 +145,16 @@ async def test_a_newly_opened_page_starts_with_the_newest_messages_of_a_long_cha
         await fresh.connect(last=0)
         assert fresh.received == list(range(newest - FRESH_PAGE + 1, newest + 1))
         assert fresh.last_text == f"old news {FRESH_PAGE + 49}"
+
+
+async def test_a_message_written_by_another_process_reaches_an_open_page(db, monkeypatch):
+    monkeypatch.setattr("web.chat.socket.POLL_S", 0.05)
+    await demo_city(db)
+    async with serving(db) as server, browser(server) as client:
+        page = Page(client)
+        assert await page.open("/") == 200
+        await page.connect()
+        chat_id = next(iter(server.app[WEBCHAT].hub.listeners))[1]
+        # another server process answering for the partner: written, not pushed here
+        await webchat_log.append(db, "web", chat_id, [("say", {"text": "来自另一进程"})])
+        await wait_for(page, lambda p: p.last_text == "来自另一进程")

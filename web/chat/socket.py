@@ -31,6 +31,9 @@ def _(message: str) -> str:
 APOLOGY = _("Sorry, something went wrong on our side. Please try again in a moment.")
 MAX_MESSAGE = 16 * 1024
 FRESH_PAGE = 300  # messages a newly opened page starts with
+# Pushes reach pages connected to the process that wrote; a page on another process of
+# the same database (several `linli serve` on PostgreSQL) sees them within this long.
+POLL_S = 5.0
 NO_SESSION = 4401  # the close code a page without a chat cookie gets (it reloads)
 
 
@@ -73,6 +76,12 @@ class Outgoing:
                 await self._catch_up(replay=False)
                 return
             await self._send(fresh, replay=False)
+
+    async def poll(self) -> None:
+        """Look for messages another process wrote (its pushes cannot reach this one)."""
+        async with self.lock:
+            if self.shown is not None and not self.ws.closed:
+                await self._catch_up(replay=False)
 
     async def _catch_up(self, *, replay: bool) -> None:
         """Send everything after ``shown`` (a page far behind gets it in batches)."""
@@ -117,6 +126,7 @@ async def serve_socket(
         return ws
     out = Outgoing(ws, chat, who)
     chat.hub.join(who.key, out.push)
+    poller = asyncio.create_task(_poll(out))
     try:
         async for frame in ws:
             if frame.type != WSMsgType.TEXT:
@@ -124,7 +134,19 @@ async def serve_socket(
             await _one(chat, who, out, frame.data)
     finally:
         chat.hub.leave(who.key, out.push)
+        poller.cancel()
     return ws
+
+
+async def _poll(out: Outgoing) -> None:
+    """Every ``POLL_S``: catch up on what other processes wrote to this chat."""
+    while not out.ws.closed:
+        await asyncio.sleep(POLL_S)
+        try:
+            await out.poll()
+        except (ConnectionError, RuntimeError) as gone:
+            log.info("web chat %s: poll ended (%s)", out.who.key, gone)
+            return
 
 
 async def _one(chat: WebChat, who: WebIdentity, out: Outgoing, data: str) -> None:
