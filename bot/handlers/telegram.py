@@ -65,7 +65,13 @@ from bot.flows.events import (
     Unsupported,
 )
 from bot.flows.replies import Reply
-from bot.handlers.telegram_render import CHANNEL, Renderer, Target, toast_text
+from bot.handlers.telegram_render import (
+    CHANNEL,
+    ForwardElsewhere,
+    Renderer,
+    Target,
+    toast_text,
+)
 from bot.i18n import Translator, supported_locale
 from core.customers import customer_for_identity
 from core.uow import Database
@@ -176,8 +182,10 @@ async def answer_quietly(
 class TelegramAdapter:
     """The update handler and the error handler of one Application."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, elsewhere: dict[str, ForwardElsewhere] | None = None) -> None:
         self.db = db
+        # Forwards to other channels: filled by who serves them (the web chat's forward).
+        self.elsewhere: dict[str, ForwardElsewhere] = elsewhere if elsewhere is not None else {}
 
     async def run_flows(self, incoming: Incoming) -> list[Reply]:
         """The router (on SQLite the engine's transactions take turns: core/sqlite_inline.py)."""
@@ -201,7 +209,7 @@ class TelegramAdapter:
                 pressed_message_id=int(incoming.message_ref) if incoming.message_ref else None,
                 is_press=query is not None,
             )
-            await Renderer(context.bot, self.db).render(target, replies)
+            await Renderer(context.bot, self.db, self.elsewhere).render(target, replies)
         finally:
             if query is not None and not answered:
                 await _answer_in_any_case(context.bot, query)
@@ -286,9 +294,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Nothing to free."""
 
 
-def install(application: Application, db: Database) -> TelegramAdapter:
+def install(
+    application: Application, db: Database, elsewhere: dict[str, ForwardElsewhere] | None = None
+) -> TelegramAdapter:
     """Add the one update handler and the one error handler to ``application``."""
-    adapter = TelegramAdapter(db)
+    adapter = TelegramAdapter(db, elsewhere)
     application.add_handler(TypeHandler(Update, adapter.on_update))
     application.add_error_handler(adapter.on_error)
     return adapter
@@ -314,11 +324,13 @@ def build_application(
     get_updates_request: BaseRequest | None = None,
     rate_limiter: BaseRateLimiter | None = None,
     concurrent_updates: int | None = None,
+    elsewhere: dict[str, ForwardElsewhere] | None = None,
 ) -> Application:
     """The Linli Application: our handlers, commands registered at start, no network of its own.
 
     ``api_url``: a self-hosted Bot API server's base URL (``LINLI_TELEGRAM_API_URL``).
     ``request``/``get_updates_request``: replace the HTTP layer (tests record calls).
+    ``elsewhere``: deliverers of messages to other channels (``{"web": WebChat.forward}``).
     """
     builder = Application.builder().token(token)
     if api_url:
@@ -333,7 +345,7 @@ def build_application(
         concurrent_updates = SQLITE_CONCURRENCY if db.is_sqlite else CONCURRENCY
     builder = builder.concurrent_updates(PerChatUpdateProcessor(concurrent_updates))
     application = builder.post_init(register_commands).build()
-    install(application, db)
+    install(application, db, elsewhere)
     return application
 
 
