@@ -6,19 +6,24 @@
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# The browser tests drive Debian's chromium (never a browser downloaded by a test tool);
+# the CJK font makes Chinese readable in their screenshots and in the report's chart.
+BROWSER := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 CATALOGS := $(wildcard bot/locales/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
 .PHONY: run test
 
-## run: install, compile translations, migrate, load the demo city, start the bot
+## run: install, compile translations, migrate, load the demo city, serve (web and bot)
 run: $(INSTALLED) $(COMPILED)
 	$(BIN)/linli db upgrade
 	$(BIN)/linli demo
-	$(BIN)/linli run
+	$(BIN)/linli serve
 
 ## test: install, compile translations, run the tests
-test: $(INSTALLED) $(COMPILED)
+test: $(INSTALLED) $(COMPILED) $(BROWSER) $(CJK_FONT)
 	$(BIN)/pytest
 
 $(BIN)/python:
@@ -32,3 +37,8 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 # Babel catalogs: each .po kept in the repo compiles to its (ignored) .mo.
 bot/locales/%/LC_MESSAGES/messages.mo: bot/locales/%/LC_MESSAGES/messages.po | $(INSTALLED)
 	$(BIN)/pybabel compile -d bot/locales -D messages -l $*
+
+$(BROWSER) $(CJK_FONT) &:
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-wqy-zenhei \
+	    || ($(SUDO) apt-get update -q && \
+	        $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-wqy-zenhei)

@@ -12,6 +12,8 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SUPPORTED_LOCALES = ("zh_CN", "en")
+LOG_FORMATS = ("text", "json")
+WEBHOOK_SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class ConfigError(Exception):
@@ -59,8 +61,9 @@ class Settings(BaseSettings):
     telegram_api_url: str | None = None
     # The bot's @username, for invite links (t.me/<username>?start=...) printed on leaflets.
     bot_username: str = Field(default="linli_demo_bot", pattern=r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
-    # Where people reach the web chat (links the bot sends: a partner's web sign-in).
-    web_url: str = "http://127.0.0.1:8080"
+    # Where people reach the web chat (links the bot sends: a partner's web sign-in);
+    # unset: http://<http_host>:<http_port>. Set it to the public https:// address.
+    web_url: str | None = None
     # Customer-value report (core/reports/value.py): how customers are grouped.
     report_lost_days: int = Field(default=30, ge=1)  # no delivered order for this long: lost
     report_silent_crate_days: int = Field(default=14, ge=1)  # crates out, silent this long: lost
@@ -73,6 +76,20 @@ class Settings(BaseSettings):
     report_coupon_fen: int = Field(default=500, ge=1)
     report_coupon_min_spend_fen: int = Field(default=3900, ge=0)
     report_coupon_days: int = Field(default=14, ge=1)
+    # HQ console (web/console): how long a sign-in lasts and how many wrong passwords
+    # are allowed per username and per address before sign-in waits.
+    console_idle_minutes: int = Field(default=30, ge=1)  # signed out after this long idle
+    console_session_hours: int = Field(default=12, ge=1)  # and this long after signing in
+    console_max_failures: int = Field(default=5, ge=1)  # wrong passwords in the window...
+    console_failure_window_minutes: int = Field(default=15, ge=1)  # ...before a pause
+    # linli serve: the HTTP server (web/), the Telegram webhook, health, metrics and logs.
+    http_host: str = Field(default="127.0.0.1", min_length=1)
+    http_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (tests)
+    webhook_url: str | None = None  # set: Telegram posts updates here instead of polling
+    # The X-Telegram-Bot-Api-Secret-Token; unset: one made once and kept in the database.
+    webhook_secret: str | None = Field(default=None, repr=False)
+    webhook_queue_limit: int = Field(default=1000, ge=1)  # updates waiting; beyond: 429
+    log_format: str = "text"  # text | json (one JSON object per line)
 
     @field_validator(
         "shipping_fee_fen",
@@ -93,6 +110,12 @@ class Settings(BaseSettings):
         "report_coupon_fen",
         "report_coupon_min_spend_fen",
         "report_coupon_days",
+        "console_idle_minutes",
+        "console_session_hours",
+        "console_max_failures",
+        "console_failure_window_minutes",
+        "http_port",
+        "webhook_queue_limit",
         mode="before",
     )
     @classmethod
@@ -133,6 +156,38 @@ class Settings(BaseSettings):
             raise ValueError(f"must be an http:// or https:// URL, not {value!r}")
         return value
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_webhook(cls, value: str | None) -> str | None:
+        """Telegram delivers webhooks to https:// URLs only; unset or blank means polling."""
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not re.fullmatch(r"https://[^\s/]+(/\S*)?", value):
+            raise ValueError(
+                f"must be an https:// URL (Telegram posts only to HTTPS), not {value!r}"
+            )
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_charset(cls, value: str | None) -> str | None:
+        """Telegram's secret_token: 1-256 characters of A-Z, a-z, 0-9, _ and -."""
+        if value is None or not value.strip():
+            return None
+        if not WEBHOOK_SECRET_FORMAT.fullmatch(value.strip()):
+            raise ValueError("must be 1 to 256 characters of A-Z, a-z, 0-9, '_' or '-'")
+        return value.strip()
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, value: str) -> str:
+        """Human text for a terminal, JSON lines for a log collector."""
+        value = value.strip().lower()
+        if value not in LOG_FORMATS:
+            raise ValueError(f"must be one of {', '.join(LOG_FORMATS)}, not {value!r}")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -152,6 +207,11 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         """The business time zone as a tzinfo."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def web_address(self) -> str:
+        """The web chat's base address, without a trailing slash."""
+        return (self.web_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
 
 
 def normalise_database_url(url: str) -> str:

@@ -28,6 +28,7 @@ from core.outbox.enqueue import (
     CATEGORY_OF_KIND,
     PENDING,
     SENT,
+    Progress,
     Recipient,
     RenderedMessage,
     StatusChat,
@@ -505,3 +506,60 @@ async def scheduled_notices(uow: UnitOfWork, partner: Partner | None) -> list[No
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class NoticeProgress:
+    """A notice, finished or not, with its outbox counts (the console's progress table)."""
+
+    broadcast_id: int
+    kind: str
+    send_at: dt.datetime
+    status: str
+    unit_id: int | None
+    progress: Progress
+
+
+async def recent_notices(
+    uow: UnitOfWork, partner: Partner | None, *, limit: int = 50
+) -> list[NoticeProgress]:
+    """The sender's latest notices (HQ's for None), newest first, each with its counts."""
+    owner = (
+        Broadcast.partner_id == partner.id if partner is not None else Broadcast.created_by == "hq"
+    )
+    broadcasts = list(
+        await uow.session.scalars(
+            select(Broadcast)
+            .where(owner, Broadcast.kind.in_(NOTICE_KINDS))
+            .order_by(Broadcast.id.desc())
+            .limit(limit)
+        )
+    )
+    counts = await _counts(uow, [broadcast.id for broadcast in broadcasts])
+    return [
+        NoticeProgress(
+            broadcast_id=b.id,
+            kind=b.kind,
+            send_at=b.send_at,
+            status=b.status,
+            unit_id=b.unit_id,
+            progress=progress_of(counts.get(b.id, {})),
+        )
+        for b in broadcasts
+    ]
+
+
+async def notice_progress(
+    uow: UnitOfWork, partner: Partner | None, broadcast_id: int
+) -> NoticeProgress:
+    """One notice's counts, if it is the sender's (another's is NotFound)."""
+    broadcast = await _own(uow, partner, broadcast_id)
+    counts = await _counts(uow, [broadcast.id])
+    return NoticeProgress(
+        broadcast_id=broadcast.id,
+        kind=broadcast.kind,
+        send_at=broadcast.send_at,
+        status=broadcast.status,
+        unit_id=broadcast.unit_id,
+        progress=progress_of(counts.get(broadcast.id, {})),
+    )

@@ -115,3 +115,45 @@ async def add_partner(
     uow.session.add(partner)
     await uow.session.flush()
     return partner
+
+
+async def update_unit(
+    uow: UnitOfWork,
+    code: str,
+    *,
+    name_zh: str,
+    name_en: str,
+    area: str,
+    cutoff: dt.time,
+    window_start: dt.time,
+    window_end: dt.time,
+    active: bool = True,
+) -> Unit:
+    """Change a unit's names, area, cutoff and window (its code stays: it is in every link)."""
+    unit = await unit_by_code(uow, code)
+    for field, value in (("name_zh", name_zh), ("name_en", name_en), ("area", area)):
+        if not value.strip():
+            raise InvalidInput(field=field, reason="must not be empty")
+    if not cutoff < window_start < window_end:
+        raise InvalidInput(field="window", reason="cutoff < window start < window end")
+    unit.name_zh, unit.name_en, unit.area = name_zh.strip(), name_en.strip(), area.strip()
+    unit.cutoff, unit.window_start, unit.window_end = cutoff, window_start, window_end
+    unit.active = active
+    await uow.session.flush()
+    return unit
+
+
+async def add_building(uow: UnitOfWork, code: str, label: str) -> Building:
+    """A new building at the end of the unit's walking order; a label twice is refused."""
+    unit = await unit_by_code(uow, code)
+    label = label.strip()
+    if not label or len(label) > 40:
+        raise InvalidInput(field="building", reason="a label of 1–40 characters")
+    existing = await buildings_of(uow, unit.id)
+    if any(building.label == label for building in existing):
+        raise InvalidInput(field="building", reason=f"{label} exists already")
+    last = max((building.sort_order for building in existing), default=-1)
+    building = Building(unit_id=unit.id, label=label, sort_order=last + 1)
+    uow.session.add(building)
+    await uow.session.flush()
+    return building

@@ -23,6 +23,7 @@ def test_demo_prints_units_partners_invite_codes_and_promo_codes(runner):
     assert sum("invite code" in line for line in lines) == 3
     assert any(line.startswith("  deals today: ") for line in lines)
     assert "  promo codes: COKE01, NEW20, ELDER5, KIDS10, MOM8" in lines
+    assert "  HQ console: sign in at /admin/login as hq / linli-demo (linli serve)" in lines
     again = runner.invoke(cli, ["demo"])
     assert again.exit_code == 0
     assert again.output.splitlines()[0] == "demo city already loaded; today's deals checked"

@@ -23,6 +23,9 @@ class WebContext:
 
 
 CTX = web.AppKey("linli", WebContext)
+# ctx.extras: lines a part wants printed under the addresses when ``linli serve`` starts
+# (the console's demo sign-in, say), as a list of str; each part appends its own.
+ANNOUNCE = "announce"
 
 
 def context(request: web.Request) -> WebContext:

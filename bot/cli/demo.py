@@ -27,6 +27,11 @@ def _summary_lines(summary: DemoSummary) -> list[str]:
         f"  deals today: {summary.deals_today}",
         f"  promo codes: {', '.join(summary.promo_codes)}",
     ]
+    if summary.console_sign_in is not None:
+        username, password = summary.console_sign_in
+        lines.append(
+            f"  HQ console: sign in at /admin/login as {username} / {password} (linli serve)"
+        )
     return lines
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from bot.cli.admin import admin_group
 from bot.cli.bot import bot_command
 from bot.cli.broadcast import broadcast_command
 from bot.cli.catalog import import_catalog_command
@@ -12,6 +13,7 @@ from bot.cli.demo import demo_command
 from bot.cli.invite import leaflet_command, letter_command
 from bot.cli.report import report_command
 from bot.cli.run import run_command
+from bot.cli.serve import serve_command
 from bot.cli.statement import statement_command
 from bot.cli.units import partner_group, unit_group
 
@@ -28,8 +30,10 @@ cli.add_command(unit_group)
 cli.add_command(partner_group)
 cli.add_command(run_command)
 cli.add_command(bot_command)
+cli.add_command(serve_command)
 cli.add_command(statement_command)
 cli.add_command(report_command)
 cli.add_command(leaflet_command)
 cli.add_command(broadcast_command)
+cli.add_command(admin_group)
 partner_group.add_command(letter_command)

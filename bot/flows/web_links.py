@@ -81,5 +81,5 @@ async def _linked_customer(ctx: Ctx) -> Customer:
 async def web_signin(ctx: Ctx, partner: Partner, page: int) -> None:
     """A one-time link that signs a browser in as this partner."""
     token = await partner_signin_token(ctx.uow, partner)
-    link = f"{ctx.uow.settings.web_url.rstrip('/')}/p/{token}"
+    link = f"{ctx.uow.settings.web_address}/p/{token}"
     ctx.show(ctx._(SIGNIN_HOWTO).format(link=link), ((home_button(ctx),),))

@@ -29,7 +29,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import (
@@ -84,6 +85,9 @@ log = logging.getLogger("linli.telegram")
 CONCURRENCY = 16
 SQLITE_CONCURRENCY = 8
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+(.*))?$", re.DOTALL)
+# Told of each update the flows handled: (channel, seconds, ok). ``linli serve`` counts
+# them for /metrics (web/metrics.py) without this module knowing Prometheus.
+UpdateObserver = Callable[[str, float, bool], None]
 # What a message carries when it is none of the kinds flows understand, checked in order
 # (an animation also has a document, so it comes first).
 _UNSUPPORTED_KINDS = (
@@ -182,8 +186,14 @@ async def answer_quietly(
 class TelegramAdapter:
     """The update handler and the error handler of one Application."""
 
-    def __init__(self, db: Database, elsewhere: dict[str, ForwardElsewhere] | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        observer: UpdateObserver | None = None,
+        elsewhere: dict[str, ForwardElsewhere] | None = None,
+    ) -> None:
         self.db = db
+        self.observer = observer
         # Forwards to other channels: filled by who serves them (the web chat's forward).
         self.elsewhere: dict[str, ForwardElsewhere] = elsewhere if elsewhere is not None else {}
 
@@ -194,7 +204,9 @@ class TelegramAdapter:
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Event in, flow run, replies out; the button press is answered exactly once."""
         query = update.callback_query
-        answered = False
+        answered = handled = False
+        started = time.perf_counter()
+        incoming = None
         try:
             incoming = to_incoming(update)
             if incoming is None:
@@ -210,9 +222,12 @@ class TelegramAdapter:
                 is_press=query is not None,
             )
             await Renderer(context.bot, self.db, self.elsewhere).render(target, replies)
+            handled = True
         finally:
             if query is not None and not answered:
                 await _answer_in_any_case(context.bot, query)
+            if incoming is not None and self.observer is not None:
+                self.observer(CHANNEL, time.perf_counter() - started, handled)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log with context; tell the person a short apology in their language."""
@@ -295,10 +310,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
 
 def install(
-    application: Application, db: Database, elsewhere: dict[str, ForwardElsewhere] | None = None
+    application: Application,
+    db: Database,
+    observer: UpdateObserver | None = None,
+    elsewhere: dict[str, ForwardElsewhere] | None = None,
 ) -> TelegramAdapter:
     """Add the one update handler and the one error handler to ``application``."""
-    adapter = TelegramAdapter(db, elsewhere)
+    adapter = TelegramAdapter(db, observer, elsewhere)
     application.add_handler(TypeHandler(Update, adapter.on_update))
     application.add_error_handler(adapter.on_error)
     return adapter
@@ -324,12 +342,14 @@ def build_application(
     get_updates_request: BaseRequest | None = None,
     rate_limiter: BaseRateLimiter | None = None,
     concurrent_updates: int | None = None,
+    observer: UpdateObserver | None = None,
     elsewhere: dict[str, ForwardElsewhere] | None = None,
 ) -> Application:
     """The Linli Application: our handlers, commands registered at start, no network of its own.
 
     ``api_url``: a self-hosted Bot API server's base URL (``LINLI_TELEGRAM_API_URL``).
     ``request``/``get_updates_request``: replace the HTTP layer (tests record calls).
+    ``observer``: told of every update handled (``linli serve``'s metrics).
     ``elsewhere``: deliverers of messages to other channels (``{"web": WebChat.forward}``).
     """
     builder = Application.builder().token(token)
@@ -345,7 +365,7 @@ def build_application(
         concurrent_updates = SQLITE_CONCURRENCY if db.is_sqlite else CONCURRENCY
     builder = builder.concurrent_updates(PerChatUpdateProcessor(concurrent_updates))
     application = builder.post_init(register_commands).build()
-    install(application, db, elsewhere)
+    install(application, db, observer, elsewhere)
     return application
 
 

@@ -12,6 +12,8 @@ from core.errors import InvalidInput, ProductUnavailable
 from core.models import DealEntry, Product
 from core.uow import UnitOfWork
 
+MIN_DEALS = 200  # PRODUCT.md: at least 200 products at a "crazy price" every day
+
 
 async def deals_for(
     uow: UnitOfWork, day: dt.date, *, limit: int = 20, offset: int = 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -58,8 +58,16 @@ def _apply(product: Product, row: CatalogRow, category_id: int) -> None:
     index_product(product)
 
 
-async def import_catalog(uow: UnitOfWork, data: bytes, *, progress: bool = False) -> ImportReport:
+Progress = Callable[[int, int], None]  # (rows done, rows in the file)
+
+
+async def import_catalog(
+    uow: UnitOfWork, data: bytes, *, progress: bool = False, on_progress: Progress | None = None
+) -> ImportReport:
     """Import a catalog CSV; the caller commits only when the report has no errors.
+
+    ``progress`` draws a terminal bar (the CLI); ``on_progress`` hears (done, total) as
+    rows are written (the console's progress bar), at the flushes and at the end.
 
     New SKUs are listed (active); existing ones keep their listed/delisted state, so a
     routine price file never silently re-lists a product HQ took off the shelf.
@@ -89,5 +97,9 @@ async def import_catalog(uow: UnitOfWork, data: bytes, *, progress: bool = False
         product.updated_at = now
         if done % _FLUSH_EVERY == 0:
             await uow.session.flush()  # so the bar tracks the database work too
+            if on_progress is not None:
+                on_progress(done, len(parsed.rows))
     await uow.session.flush()
+    if on_progress is not None:
+        on_progress(len(parsed.rows), len(parsed.rows))
     return ImportReport(created=created, updated=len(parsed.rows) - created, errors=())

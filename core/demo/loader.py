@@ -12,10 +12,13 @@ from core.catalog.deals import count_deals
 from core.catalog.search import index_product
 from core.demo.data import CATEGORIES, GIFTS, PROMOTIONS, UNITS, demo_products, pick_deals
 from core.models import Building, Category, DealEntry, GiftRule, Product, Promotion, Unit
+from core.operators import add_operator, operator_by_username, password_matches
 from core.units import active_partner, add_partner, create_unit
 from core.uow import UnitOfWork
 
 MIN_DEALS = 200
+# The console's demo sign-in, printed by ``linli demo`` so a newcomer can open /admin.
+DEMO_OPERATOR = ("hq", "linli-demo")
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class DemoSummary:
     deals_today: int
     promo_codes: tuple[str, ...]
     created: bool
+    # (username, password) of the demo HQ operator, while that password still signs in
+    console_sign_in: tuple[str, str] | None = None
 
 
 async def _ensure_units(uow: UnitOfWork) -> bool:
@@ -216,6 +221,16 @@ async def _unit_summaries(uow: UnitOfWork, codes: Iterable[str]) -> tuple[UnitSu
     return tuple(summaries)
 
 
+async def _ensure_operator(uow: UnitOfWork) -> tuple[str, str] | None:
+    """The demo HQ operator; None once someone changed its password (then it is not shown)."""
+    username, password = DEMO_OPERATOR
+    operator = await operator_by_username(uow, username)
+    if operator is None:
+        await add_operator(uow, username, password)
+        return DEMO_OPERATOR
+    return DEMO_OPERATOR if password_matches(operator, password) else None
+
+
 async def _count(uow: UnitOfWork, statement: Select[tuple[int]]) -> int:
     """A count query's answer as an int."""
     return int(await uow.session.scalar(statement) or 0)
@@ -229,6 +244,7 @@ async def load_demo(uow: UnitOfWork, today: dt.date) -> DemoSummary:
     await _ensure_gift_rules(uow, product_ids)
     await _ensure_promotions(uow, product_ids)
     await _ensure_deals(uow, today)
+    console_sign_in = await _ensure_operator(uow)
     codes = [spec.code for spec in PROMOTIONS]
     found = set(await uow.session.scalars(select(Promotion.code).where(Promotion.code.in_(codes))))
     return DemoSummary(
@@ -243,4 +259,5 @@ async def load_demo(uow: UnitOfWork, today: dt.date) -> DemoSummary:
         deals_today=await count_deals(uow, today),
         promo_codes=tuple(code for code in codes if code in found),
         created=created,
+        console_sign_in=console_sign_in,
     )

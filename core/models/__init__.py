@@ -8,6 +8,7 @@ from core.models.crates import CrateMovement, CratePickup
 from core.models.customers import CartLine, CartPromo, ChannelIdentity, Customer, MessageOptOut
 from core.models.feedback import Feedback
 from core.models.jobs import JobRun
+from core.models.operators import HqOperator
 from core.models.orders import Order, OrderLine
 from core.models.outbox import Broadcast, OutboxMessage
 from core.models.promotions import Promotion, Redemption
@@ -34,6 +35,7 @@ __all__ = [
     "DealEntry",
     "Feedback",
     "GiftRule",
+    "HqOperator",
     "JobRun",
     "MessageOptOut",
     "Order",

@@ -1,7 +1,7 @@
 """web chat: per-chat transcript with sequence numbers, one-time web tokens
 
-Revision ID: 0011_web_chat
-Revises: 0010_job_runs
+Revision ID: 0012_web_chat
+Revises: 0011_hq_operators
 Create Date: 2026-12-07 02:00:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011_web_chat"
-down_revision: str | Sequence[str] | None = "0010_job_runs"
+revision: str = "0012_web_chat"
+down_revision: str | Sequence[str] | None = "0011_hq_operators"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
