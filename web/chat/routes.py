@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import secrets
+import weakref
 from pathlib import Path
 
 from aiohttp import web
@@ -27,11 +28,12 @@ from web.chat.identity import (
     sign_out_partner,
 )
 from web.chat.page import render_notice, render_page
-from web.chat.socket import serve_socket
+from web.chat.socket import close_all, serve_socket
 from web.context import WebContext
 
 STATIC = Path(__file__).parent / "static"
 WEBCHAT = web.AppKey("linli_webchat", WebChat)
+SOCKETS = web.AppKey("linli_webchat_sockets", weakref.WeakSet[web.WebSocketResponse])
 # ``ctx.extras`` key the Telegram side may fill with ``Renderer(bot, db).forward``.
 TELEGRAM_FORWARD = "telegram_forward"
 MAX_INVITE = 64
@@ -47,7 +49,13 @@ def mount(app: web.Application, ctx: WebContext) -> None:
         """Pick up the Telegram side's forwarder if it was left in the context."""
         chat.telegram_forward = ctx.extras.get(TELEGRAM_FORWARD)
 
+    async def close_pages(_app: web.Application) -> None:
+        """On shutdown, tell every open page to go away; each reconnects and catches up."""
+        await close_all(app[SOCKETS])
+
+    app[SOCKETS] = weakref.WeakSet()
     app.on_startup.append(wire_telegram)
+    app.on_shutdown.append(close_pages)
     app.router.add_get("/", page)
     app.router.add_get("/ws", socket)
     app.router.add_get("/c/{invite}", leaflet)
@@ -71,7 +79,9 @@ async def page(request: web.Request) -> web.Response:
 
 async def socket(request: web.Request) -> web.StreamResponse:
     """The page's websocket (a browser without a chat cookie is told to reload)."""
-    return await serve_socket(request, _chat(request), await existing_identity(request))
+    return await serve_socket(
+        request, _chat(request), await existing_identity(request), request.app[SOCKETS]
+    )
 
 
 async def leaflet(request: web.Request) -> web.StreamResponse:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import MutableSet
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from bot.flows.router import t_for
 from bot.handlers.webchat import BadMessage, WebChat, WebIdentity
@@ -113,10 +114,19 @@ def same_origin(request: web.Request) -> bool:
     return origin.split("://", 1)[-1].rstrip("/").lower() == host.lower()
 
 
+async def close_all(sockets: MutableSet[web.WebSocketResponse]) -> None:
+    """Close every open page's websocket as "going away" (a restart: they reconnect)."""
+    for ws in list(sockets):
+        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server restarting")
+
+
 async def serve_socket(
-    request: web.Request, chat: WebChat, who: WebIdentity | None
+    request: web.Request,
+    chat: WebChat,
+    who: WebIdentity | None,
+    sockets: MutableSet[web.WebSocketResponse] | None = None,
 ) -> web.StreamResponse:
-    """Run one page's websocket until it closes."""
+    """Run one page's websocket until it closes (``sockets``: the open ones, for shutdown)."""
     if not same_origin(request):
         raise web.HTTPForbidden(text="cross-site websocket refused")
     ws = web.WebSocketResponse(heartbeat=25.0, max_msg_size=MAX_MESSAGE)
@@ -124,6 +134,8 @@ async def serve_socket(
     if who is None:
         await ws.close(code=NO_SESSION, message=b"no chat session")
         return ws
+    if sockets is not None:
+        sockets.add(ws)
     out = Outgoing(ws, chat, who)
     chat.hub.join(who.key, out.push)
     poller = asyncio.create_task(_poll(out))
@@ -135,6 +147,8 @@ async def serve_socket(
     finally:
         chat.hub.leave(who.key, out.push)
         poller.cancel()
+        if sockets is not None:
+            sockets.discard(ws)
     return ws
 
 
