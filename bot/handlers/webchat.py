@@ -91,9 +91,9 @@ def customer_identity(web_id: str, language_code: str | None = None) -> WebIdent
     return WebIdentity(CHANNEL, web_id, language_code)
 
 
-def partner_identity(telegram_id: int) -> WebIdentity:
+def partner_identity(telegram_id: int, language_code: str | None = None) -> WebIdentity:
     """A partner signed in on the web: their Telegram chat, seen in the page."""
-    return WebIdentity(TELEGRAM, str(telegram_id))
+    return WebIdentity(TELEGRAM, str(telegram_id), language_code)
 
 
 def parse_command(text: str) -> Command | None:

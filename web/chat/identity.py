@@ -49,7 +49,7 @@ def identity_of(session: Session, request: web.Request) -> WebIdentity:
     telegram_id = session.get(PARTNER_TELEGRAM_ID)
     until = session.get(PARTNER_UNTIL)
     if isinstance(telegram_id, int) and isinstance(until, int | float) and until > time.time():
-        return partner_identity(telegram_id)
+        return partner_identity(telegram_id, browser_language(request))
     if not isinstance(session.get(CHAT_ID), str):
         session[CHAT_ID] = new_web_id()
     return customer_identity(session[CHAT_ID], browser_language(request))

@@ -18,10 +18,11 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.flows.events import Command, Incoming
-from bot.handlers.webchat import TELEGRAM, Hub, WebChat, WebIdentity
+from bot.handlers.webchat import TELEGRAM, Hub, WebChat, WebIdentity, partner_identity
 from core import webchat_log
 from core.web_tokens import partner_signing_in
 from web.chat.identity import (
+    browser_language,
     ensure_identity,
     existing_identity,
     sign_in_partner,
@@ -102,6 +103,8 @@ async def partner_link(request: web.Request) -> web.StreamResponse:
         _session, who = await ensure_identity(request)
         return render_notice(request, await _locale(chat, who), status=403)
     await sign_in_partner(request, partner.id, partner.telegram_id)
+    who = partner_identity(partner.telegram_id, browser_language(request))
+    await _run_start(chat, who, "")  # the cockpit, below whatever waited for them
     raise web.HTTPFound("/")
 
 

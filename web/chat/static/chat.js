@@ -201,9 +201,11 @@
     } else if (message.type === "messages") {
       const follow = atBottom() || !message.replay;
       for (const item of message.items) apply(item, message.replay);
+      mark();
       if (follow) scrollDown();
     } else if (message.type === "ack") {
       pending.delete(message.id);
+      mark();
       if (message.error) {
         const mine = chat.querySelector('.row.me[data-id="' + CSS.escape(message.id) + '"] .bubble');
         if (mine) mine.classList.add("failed");
@@ -229,6 +231,13 @@
     }
   }
 
+  function mark() {
+    // For people and browser tests alike: how many messages wait for the server, and the
+    // number of the newest message shown.
+    document.body.dataset.pending = String(pending.size);
+    document.body.dataset.lastSeq = String(lastSeq);
+  }
+
   function transmit(message) {
     if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
   }
@@ -236,6 +245,7 @@
   function send(message) {
     message.id = newId();
     pending.set(message.id, message);
+    mark();
     transmit(message);
     return message.id;
   }
@@ -297,5 +307,6 @@
   }
 
   setStatus(words.connecting, false);
+  mark();
   connect();
 })();
