@@ -26,6 +26,7 @@ import asyncio
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +66,7 @@ _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:\s+(.*))?$", re.DOTALL)
 MENU_BAR = {"shop": "shop", "deals": "deals", "cart": "cart", "orders": "orders", "more": None}
 
 TelegramForward = Callable[[Forward], Awaitable[None]]
+UpdateObserver = Callable[[str, float, bool], None]  # (channel, seconds, ok)
 Listener = Callable[[list[Logged]], Awaitable[None]]
 
 
@@ -168,10 +170,12 @@ class WebChat:
         hub: Hub | None = None,
         telegram_forward: TelegramForward | None = None,
         concurrency: int | None = None,
+        observer: UpdateObserver | None = None,
     ) -> None:
         self.db = db
         self.hub = hub or Hub()
         self.telegram_forward = telegram_forward
+        self.observer = observer  # told of every page message handled (the metrics)
         if concurrency is None:
             concurrency = SQLITE_CONCURRENCY if db.is_sqlite else CONCURRENCY
         self._slots = asyncio.Semaphore(concurrency)
@@ -229,7 +233,14 @@ class WebChat:
     async def receive(self, who: WebIdentity, message: dict[str, Any]) -> list[Reply]:
         """Handle one page message to the end: flows, transcripts, pushes."""
         incoming = await self.to_incoming(who, message)
-        return await self.run(who, incoming, echo=echo_of(message, incoming))
+        started, ok = time.perf_counter(), False
+        try:
+            replies = await self.run(who, incoming, echo=echo_of(message, incoming))
+            ok = True
+            return replies
+        finally:
+            if self.observer is not None:
+                self.observer(CHANNEL, time.perf_counter() - started, ok)
 
     async def run(
         self, who: WebIdentity, incoming: Incoming, echo: dict[str, Any] | None = None

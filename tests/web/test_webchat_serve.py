@@ -44,3 +44,20 @@ async def test_a_shutdown_tells_open_pages_to_go_away_so_they_reconnect(db):
         frame = await page.ws.receive(timeout=5)
         assert frame.type == WSMsgType.CLOSE and frame.data == WSCloseCode.GOING_AWAY
         await stopping
+
+
+async def test_page_messages_are_counted_in_the_metrics_as_the_web_channel(db):
+    await demo_city(db)
+    server = TestServer(await create_app(WebContext(db), [*default_mounts(), mount]))
+    await server.start_server()
+    try:
+        async with browser(server) as client:
+            page = Page(client)
+            assert await page.open("/") == 200
+            await page.connect()
+            await page.send({"type": "text", "text": "/help"})
+            await page.menu("more")
+            metrics = await (await client.get("/metrics")).text()
+    finally:
+        await server.close()
+    assert 'linli_updates_handled_total{channel="web",outcome="ok"} 2.0' in metrics

@@ -31,6 +31,7 @@ from web.chat.identity import (
 from web.chat.page import render_notice, render_page
 from web.chat.socket import close_all, serve_socket
 from web.context import WebContext
+from web.metrics import metrics_of
 
 STATIC = Path(__file__).parent / "static"
 WEBCHAT = web.AppKey("linli_webchat", WebChat)
@@ -49,6 +50,8 @@ def mount(app: web.Application, ctx: WebContext) -> None:
     async def wire_telegram(_app: web.Application) -> None:
         """Pick up the Telegram side's forwarder if it was left in the context."""
         chat.telegram_forward = ctx.extras.get(TELEGRAM_FORWARD)
+
+    chat.observer = metrics_of(ctx).observe_update  # linli_updates_handled_total{channel="web"}
 
     async def close_pages(_app: web.Application) -> None:
         """On shutdown, tell every open page to go away; each reconnects and catches up."""
