@@ -240,6 +240,7 @@
 
   function transmit(message) {
     if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+    else showToast(words.failed, false); // kept: sent with the same id once reconnected
   }
 
   function send(message) {
