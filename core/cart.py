@@ -164,9 +164,7 @@ async def view(uow: UnitOfWork, customer: Customer) -> CartView:
     if not items:
         return CartView(priced=None, promo_code=code, short={}, coupons=())
     inputs = await load_inputs(uow, items)
-    priced = await price_items(
-        uow, customer, items, promo_code=code, strict=False, inputs=inputs
-    )
+    priced = await price_items(uow, customer, items, promo_code=code, strict=False, inputs=inputs)
     short = {
         product.sku: product.stock
         for product_id, quantity in items

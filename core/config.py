@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     telegram_api_url: str | None = None
     # The bot's @username, for invite links (t.me/<username>?start=...) printed on leaflets.
     bot_username: str = Field(default="linli_demo_bot", pattern=r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+    # Where people reach the web chat (links the bot sends: a partner's web sign-in);
+    # unset: http://<http_host>:<http_port>. Set it to the public https:// address.
+    web_url: str | None = None
     # Customer-value report (core/reports/value.py): how customers are grouped.
     report_lost_days: int = Field(default=30, ge=1)  # no delivered order for this long: lost
     report_silent_crate_days: int = Field(default=14, ge=1)  # crates out, silent this long: lost
@@ -204,6 +207,11 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         """The business time zone as a tzinfo."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def web_address(self) -> str:
+        """The web chat's base address, without a trailing slash."""
+        return (self.web_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
 
 
 def normalise_database_url(url: str) -> str:

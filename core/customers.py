@@ -12,7 +12,7 @@ from core.errors import InvalidInput, NotFound
 from core.models import Building, ChannelIdentity, Customer, MessageOptOut, Order, Partner
 from core.uow import UnitOfWork
 
-CHANNELS = ("telegram", "webchat", "memory")
+CHANNELS = ("telegram", "web", "webchat", "memory")
 OPT_OUT_TOPICS = ("deals", "notices", "events", "reminders", "winback", "reports")
 # Mainland mobile numbers: 11 digits starting 1[3-9]; an optional +86 / 86 prefix is dropped.
 _MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")

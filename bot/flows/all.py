@@ -29,5 +29,6 @@ from bot.flows import (
     quantity,  # noqa: F401
     search,  # noqa: F401
     settings,  # noqa: F401
+    web_links,  # noqa: F401
     winback,  # noqa: F401
 )

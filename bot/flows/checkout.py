@@ -232,5 +232,3 @@ async def ping_partner(ctx: Ctx, order: Order, kind: str = "new") -> None:
     ctx.forward(
         Forward(channel="telegram", chat_id=str(partner.telegram_id), text=f"{text}\n{when}")
     )
-
-

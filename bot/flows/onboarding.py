@@ -38,6 +38,7 @@ from core.errors import InvalidInput
 from core.invites import parse_start_payload, resolve_invite
 from core.models import Building, Customer, Partner, Unit
 from core.units import active_partner, buildings_of
+from core.web_tokens import LINK_PREFIX
 
 BACK = "back"  # chat-data key saying where a borrowed step returns to
 TO_SETTINGS = "settings"
@@ -56,10 +57,7 @@ HELLO = _(
     "Hello! I'm Linli, your neighbourhood grocery shop. "
     "Let's find your home so your partner can bring orders to your door."
 )
-NO_UNITS = _(
-    "Sorry, Linli doesn't deliver to any neighbourhood yet. "
-    "Please check back soon."
-)
+NO_UNITS = _("Sorry, Linli doesn't deliver to any neighbourhood yet. Please check back soon.")
 ASK_UNIT = _("Which neighbourhood do you live in?")
 ASK_BUILDING = _("Which building do you live in?")
 PAGE_OF = _("Page {page} of {pages}")
@@ -150,6 +148,11 @@ async def start(ctx: Ctx) -> None:
     """``/start`` with a partner's invite, a leaflet QR, an assisted link, or nothing."""
     args = ctx.event.args.strip() if isinstance(ctx.event, Command) else ""
     if args.startswith("a") and await _start_assisted(ctx, args[1:]):
+        return
+    if args.startswith(LINK_PREFIX):
+        from bot.flows.web_links import follow_link  # it imports the partner home, then this
+
+        await follow_link(ctx, args)
         return
     if not args:
         from bot.flows.partner_home import open_home_if_partner  # it imports this module

@@ -94,9 +94,19 @@ async def show_settings(ctx: Ctx, *, note: str | None = None) -> None:
             ctx.button(ctx._("🏠 Change address"), SettingsButton("address")),
             ctx.button(ctx._("📱 Change phone"), SettingsButton("phone")),
         ),
+        *_link_row(ctx),
         (ctx.button(ctx._("◀ Menu"), Menu("menu")),),
     )
     ctx.show(joined(note, "\n".join(lines)), rows)
+
+
+def _link_row(ctx: Ctx) -> tuple[tuple[InlineButton, ...], ...]:
+    """Outside Telegram: a way to use the same account in Telegram too."""
+    if ctx.incoming.channel == "telegram":
+        return ()
+    from bot.flows.web_links import LINK_LABEL
+
+    return ((ctx.button(ctx._(LINK_LABEL), SettingsButton("link")),),)
 
 
 @section("settings")
@@ -165,6 +175,10 @@ async def settings_pressed(ctx: Ctx, item: SettingsButton) -> None:
     elif action == "phone":
         ctx.chat.go("idle", **{BACK: TO_SETTINGS})
         await ask_phone(ctx)
+    elif action == "link" and ctx.incoming.channel != "telegram":
+        from bot.flows.web_links import show_link_code
+
+        await show_link_code(ctx)
     elif action == "household":
         ctx.chat.go("idle", **{BACK: TO_SETTINGS})
         await ask_household(ctx)

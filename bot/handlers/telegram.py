@@ -66,7 +66,13 @@ from bot.flows.events import (
     Unsupported,
 )
 from bot.flows.replies import Reply
-from bot.handlers.telegram_render import CHANNEL, Renderer, Target, toast_text
+from bot.handlers.telegram_render import (
+    CHANNEL,
+    ForwardElsewhere,
+    Renderer,
+    Target,
+    toast_text,
+)
 from bot.i18n import Translator, supported_locale
 from core.customers import customer_for_identity
 from core.uow import Database
@@ -180,9 +186,16 @@ async def answer_quietly(
 class TelegramAdapter:
     """The update handler and the error handler of one Application."""
 
-    def __init__(self, db: Database, observer: UpdateObserver | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        observer: UpdateObserver | None = None,
+        elsewhere: dict[str, ForwardElsewhere] | None = None,
+    ) -> None:
         self.db = db
         self.observer = observer
+        # Forwards to other channels: filled by who serves them (the web chat's forward).
+        self.elsewhere: dict[str, ForwardElsewhere] = elsewhere if elsewhere is not None else {}
 
     async def run_flows(self, incoming: Incoming) -> list[Reply]:
         """The router (on SQLite the engine's transactions take turns: core/sqlite_inline.py)."""
@@ -208,7 +221,7 @@ class TelegramAdapter:
                 pressed_message_id=int(incoming.message_ref) if incoming.message_ref else None,
                 is_press=query is not None,
             )
-            await Renderer(context.bot, self.db).render(target, replies)
+            await Renderer(context.bot, self.db, self.elsewhere).render(target, replies)
             handled = True
         finally:
             if query is not None and not answered:
@@ -297,10 +310,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
 
 def install(
-    application: Application, db: Database, observer: UpdateObserver | None = None
+    application: Application,
+    db: Database,
+    observer: UpdateObserver | None = None,
+    elsewhere: dict[str, ForwardElsewhere] | None = None,
 ) -> TelegramAdapter:
     """Add the one update handler and the one error handler to ``application``."""
-    adapter = TelegramAdapter(db, observer)
+    adapter = TelegramAdapter(db, observer, elsewhere)
     application.add_handler(TypeHandler(Update, adapter.on_update))
     application.add_error_handler(adapter.on_error)
     return adapter
@@ -327,12 +343,14 @@ def build_application(
     rate_limiter: BaseRateLimiter | None = None,
     concurrent_updates: int | None = None,
     observer: UpdateObserver | None = None,
+    elsewhere: dict[str, ForwardElsewhere] | None = None,
 ) -> Application:
     """The Linli Application: our handlers, commands registered at start, no network of its own.
 
     ``api_url``: a self-hosted Bot API server's base URL (``LINLI_TELEGRAM_API_URL``).
     ``request``/``get_updates_request``: replace the HTTP layer (tests record calls).
     ``observer``: told of every update handled (``linli serve``'s metrics).
+    ``elsewhere``: deliverers of messages to other channels (``{"web": WebChat.forward}``).
     """
     builder = Application.builder().token(token)
     if api_url:
@@ -347,7 +365,7 @@ def build_application(
         concurrent_updates = SQLITE_CONCURRENCY if db.is_sqlite else CONCURRENCY
     builder = builder.concurrent_updates(PerChatUpdateProcessor(concurrent_updates))
     application = builder.post_init(register_commands).build()
-    install(application, db, observer)
+    install(application, db, observer, elsewhere)
     return application
 
 

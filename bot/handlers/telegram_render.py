@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,12 +139,22 @@ def toast_text(replies: list[Reply]) -> tuple[str | None, bool]:
     return clip("\n".join(texts), TOAST_LIMIT) or None, any(toast.alert for toast in toasts)
 
 
-class Renderer:
-    """Sends one update's replies with the Bot API and records relay links."""
+ForwardElsewhere = Callable[[Forward], Awaitable[None]]
 
-    def __init__(self, bot: Bot, db: Database) -> None:
+
+class Renderer:
+    """Sends one update's replies with the Bot API and records relay links.
+
+    ``elsewhere``: who delivers a ``Forward`` to another channel (``{"web": …}`` when the
+    web chat runs in this process: a partner's answer to a web customer).
+    """
+
+    def __init__(
+        self, bot: Bot, db: Database, elsewhere: Mapping[str, ForwardElsewhere] | None = None
+    ) -> None:
         self.bot = bot
         self.db = db
+        self.elsewhere = elsewhere or {}
 
     async def render(self, target: Target, replies: list[Reply]) -> None:
         """Send every reply in order; a press's toasts are its answer (sent by the caller)."""
@@ -242,7 +253,11 @@ class Renderer:
         Its buttons (signed for the receiving chat) go under it as its reply_markup.
         """
         if reply.channel != CHANNEL:
-            log.warning("a %s message cannot be delivered by Telegram; dropped", reply.channel)
+            deliver = self.elsewhere.get(reply.channel)
+            if deliver is None:
+                log.warning("a %s message cannot be delivered by Telegram; dropped", reply.channel)
+                return
+            await deliver(reply)
             return
         chat_id = int(reply.chat_id)
         if reply.photo_ref:

@@ -199,4 +199,3 @@ def _catalog_committed(session: Session) -> None:
 def _catalog_rolled_back(session: Session) -> None:
     """A rolled-back write changed nothing."""
     session.info.pop("catalog_written", None)
-

@@ -1,0 +1,145 @@
+"""The web chat's routes: the page, its websocket, leaflet and partner links, static files.
+
+``GET /``            the chat page (a first visit gets a web identity and the welcome)
+``GET /ws``          the page's websocket (``web.chat.socket``)
+``GET /c/{invite}``  a leaflet's QR link: runs ``/start <invite>`` for this browser, then
+                     opens the page (already bound to the unit and partner)
+``GET /p/{token}``   a partner's one-time sign-in link (made by the cockpit's web sign-in)
+``POST /p/out``      a partner signs out of this browser
+``/static/chat/``    the page's CSS and JavaScript (no CDN, nothing fetched at run time)
+"""
+
+from __future__ import annotations
+
+import secrets
+import weakref
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.flows.events import Command, Incoming
+from bot.handlers.webchat import TELEGRAM, Hub, WebChat, WebIdentity, partner_identity
+from core import webchat_log
+from core.web_tokens import partner_signing_in
+from web.chat.identity import (
+    browser_language,
+    ensure_identity,
+    existing_identity,
+    sign_in_partner,
+    sign_out_partner,
+)
+from web.chat.page import render_notice, render_page
+from web.chat.socket import close_all, serve_socket
+from web.context import WebContext
+from web.metrics import metrics_of
+
+STATIC = Path(__file__).parent / "static"
+WEBCHAT = web.AppKey("linli_webchat", WebChat)
+SOCKETS = web.AppKey("linli_webchat_sockets", weakref.WeakSet[web.WebSocketResponse])
+# ``ctx.extras`` key the Telegram side may fill with ``Renderer(bot, db).forward``.
+TELEGRAM_FORWARD = "telegram_forward"
+MAX_INVITE = 64
+
+
+def mount(app: web.Application, ctx: WebContext) -> None:
+    """Add the web chat to ``app`` (the chat lives at the site's root)."""
+    chat = WebChat(ctx.db, Hub())
+    app[WEBCHAT] = chat
+    ctx.extras["webchat"] = chat
+
+    async def wire_telegram(_app: web.Application) -> None:
+        """Pick up the Telegram side's forwarder if it was left in the context."""
+        chat.telegram_forward = ctx.extras.get(TELEGRAM_FORWARD)
+
+    chat.observer = metrics_of(ctx).observe_update  # linli_updates_handled_total{channel="web"}
+
+    async def close_pages(_app: web.Application) -> None:
+        """On shutdown, tell every open page to go away; each reconnects and catches up."""
+        await close_all(app[SOCKETS])
+
+    app[SOCKETS] = weakref.WeakSet()
+    app.on_startup.append(wire_telegram)
+    app.on_shutdown.append(close_pages)
+    app.router.add_get("/", page)
+    app.router.add_get("/ws", socket)
+    app.router.add_get("/c/{invite}", leaflet)
+    app.router.add_get("/p/{token}", partner_link)
+    app.router.add_post("/p/out", partner_out)
+    app.router.add_static("/static/chat/", STATIC, name="chat_static", append_version=True)
+
+
+def _chat(request: web.Request) -> WebChat:
+    """The application's web chat adapter."""
+    return request.app[WEBCHAT]
+
+
+async def page(request: web.Request) -> web.Response:
+    """The chat page; a browser's first visit starts its chat like Telegram's Start button."""
+    _session, who = await ensure_identity(request)
+    chat = _chat(request)
+    await _start_if_new(chat, who)
+    return render_page(request, await _locale(chat, who), partner=who.channel == TELEGRAM)
+
+
+async def socket(request: web.Request) -> web.StreamResponse:
+    """The page's websocket (a browser without a chat cookie is told to reload)."""
+    return await serve_socket(
+        request, _chat(request), await existing_identity(request), request.app[SOCKETS]
+    )
+
+
+async def leaflet(request: web.Request) -> web.StreamResponse:
+    """``/c/<invite>``: the same onboarding as Telegram's ``/start <invite>``, then the page."""
+    _session, who = await ensure_identity(request)
+    invite = request.match_info["invite"][:MAX_INVITE]
+    await _run_start(_chat(request), who, invite)
+    raise web.HTTPFound("/")
+
+
+async def partner_link(request: web.Request) -> web.StreamResponse:
+    """``/p/<token>``: sign this browser in as the partner, once, before the link expires."""
+    chat = _chat(request)
+    async with chat.db.uow() as uow:
+        partner = await partner_signing_in(uow, request.match_info["token"])
+        await uow.commit()
+    if partner is None or partner.telegram_id is None:
+        _session, who = await ensure_identity(request)
+        return render_notice(request, await _locale(chat, who), status=403)
+    await sign_in_partner(request, partner.id, partner.telegram_id)
+    who = partner_identity(partner.telegram_id, browser_language(request))
+    await _run_start(chat, who, "")  # the cockpit, below whatever waited for them
+    raise web.HTTPFound("/")
+
+
+async def partner_out(request: web.Request) -> web.StreamResponse:
+    """A partner leaves this browser (it shows the customer chat again)."""
+    await sign_out_partner(request)
+    raise web.HTTPFound("/")
+
+
+async def _start_if_new(chat: WebChat, who: WebIdentity) -> None:
+    """An empty chat gets ``/start`` once (the update id makes a double visit harmless)."""
+    async with chat.db.uow() as uow:
+        if await webchat_log.last_seq(uow, who.channel, who.chat_id):
+            return
+    await _run_start(chat, who, "", update_id=f"web:first-{who.chat_id}"[:40])
+
+
+async def _run_start(
+    chat: WebChat, who: WebIdentity, args: str, update_id: str | None = None
+) -> None:
+    """``/start args`` for this browser's chat."""
+    incoming = Incoming(
+        channel=who.channel,
+        chat_id=who.chat_id,
+        user_id=who.chat_id,
+        event=Command("start", args),
+        language_code=who.language_code,
+        update_id=update_id or f"web:s-{secrets.token_urlsafe(12)}",
+    )
+    await chat.run(who, incoming)
+
+
+async def _locale(chat: WebChat, who: WebIdentity) -> str:
+    """The language the page speaks: the customer's (their browser's on a first visit)."""
+    return await chat.locale_of(who)

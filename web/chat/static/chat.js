@@ -1,0 +1,313 @@
+// Linli web chat: the page side of the websocket protocol (see web/chat/socket.py).
+// Every bot message has its chat's sequence number: the page applies each number once,
+// says the last one it has when it (re)connects, and resends its own unanswered messages
+// with the same id (the server handles an id once). Texts go into text nodes only.
+"use strict";
+(function () {
+  const words = JSON.parse(document.getElementById("words").textContent);
+  const chat = document.getElementById("chat");
+  const statusEl = document.getElementById("status");
+  const toastEl = document.getElementById("toast");
+  const keysEl = document.getElementById("keys");
+  const form = document.getElementById("composer-form");
+  const composer = document.getElementById("composer");
+  const replyingEl = document.getElementById("replying");
+  const replyingText = document.getElementById("replying-text");
+  let lastSeq = 0;
+  let ws = null;
+  let attempt = 0;
+  let askingPhone = false;
+  let replyingTo = null;
+  let toastTimer = null;
+  const pending = new Map(); // id -> page message not acknowledged yet (resent on reconnect)
+
+  function newId() {
+    const bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function setStatus(text, online) {
+    statusEl.textContent = text;
+    statusEl.classList.toggle("online", !!online);
+  }
+
+  function atBottom() {
+    return window.innerHeight + window.scrollY >= document.body.scrollHeight - 80;
+  }
+
+  function scrollDown() {
+    window.scrollTo(0, document.body.scrollHeight);
+  }
+
+  function showToast(text, alert) {
+    if (!text) return;
+    toastEl.textContent = text;
+    toastEl.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { toastEl.hidden = true; }, alert ? 5000 : 2200);
+  }
+
+  function buttonsOf(rows, seq) {
+    const box = document.createElement("div");
+    box.className = "buttons";
+    for (const row of rows || []) {
+      const line = document.createElement("div");
+      line.className = "btn-row";
+      for (const b of row) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = b.label;
+        button.dataset.data = b.data;
+        button.addEventListener("click", () => send({ type: "button", data: b.data, ref: seq }));
+        line.appendChild(button);
+      }
+      box.appendChild(line);
+    }
+    return box;
+  }
+
+  function rowFor(seq, who) {
+    const row = document.createElement("div");
+    row.className = "row " + who;
+    row.dataset.seq = String(seq);
+    return row;
+  }
+
+  function fillBot(row, body) {
+    row.textContent = "";
+    const bubble = document.createElement("div");
+    bubble.className = "bubble bot";
+    if (typeof body.image === "string" && body.image.startsWith("data:image/")) {
+      const img = document.createElement("img");
+      img.src = body.image;
+      img.alt = "";
+      bubble.appendChild(img);
+    }
+    if (body.url && body.filename) {
+      const link = document.createElement("a");
+      link.className = "download";
+      link.href = body.url;
+      link.download = body.filename;
+      link.textContent = "⬇ " + body.filename;
+      bubble.appendChild(link);
+      if (body.caption) bubble.appendChild(document.createTextNode("\n" + body.caption));
+    } else {
+      bubble.appendChild(document.createTextNode(body.text || ""));
+    }
+    row.appendChild(bubble);
+    if (body.buttons && body.buttons.length) row.appendChild(buttonsOf(body.buttons, Number(row.dataset.seq)));
+    if (body.answerable) {
+      const reply = document.createElement("button");
+      reply.type = "button";
+      reply.className = "reply";
+      reply.textContent = words.reply;
+      reply.addEventListener("click", () => startReply(Number(row.dataset.seq), body.text || ""));
+      row.appendChild(reply);
+    }
+  }
+
+  function showKeys(body) {
+    keysEl.textContent = "";
+    if (body.ask_contact) {
+      const key = document.createElement("button");
+      key.type = "button";
+      key.className = "contact";
+      key.textContent = body.ask_contact;
+      key.addEventListener("click", askPhone);
+      keysEl.appendChild(key);
+    }
+    for (const labels of body.keyboard || []) {
+      const line = document.createElement("div");
+      line.className = "key-row";
+      for (const label of labels) {
+        const key = document.createElement("button");
+        key.type = "button";
+        key.textContent = label;
+        key.addEventListener("click", () => sendText(label));
+        line.appendChild(key);
+      }
+      keysEl.appendChild(line);
+    }
+    keysEl.hidden = !keysEl.childElementCount;
+  }
+
+  function hideKeys() {
+    keysEl.textContent = "";
+    keysEl.hidden = true;
+    stopAskingPhone();
+  }
+
+  function askPhone() {
+    askingPhone = true;
+    composer.type = "tel";
+    composer.inputMode = "tel";
+    composer.placeholder = words.phone_prompt;
+    composer.focus();
+  }
+
+  function stopAskingPhone() {
+    askingPhone = false;
+    composer.type = "text";
+    composer.inputMode = "text";
+    composer.placeholder = words.placeholder;
+  }
+
+  function startReply(seq, text) {
+    replyingTo = seq;
+    replyingText.textContent = words.replying + " " + text.split("\n").join(" ");
+    replyingEl.hidden = false;
+    composer.focus();
+  }
+
+  function stopReply() {
+    replyingTo = null;
+    replyingEl.hidden = true;
+  }
+
+  function apply(item, replay) {
+    if (item.seq <= lastSeq) return; // already shown
+    lastSeq = item.seq;
+    const body = item.body || {};
+    if (item.kind === "say" || item.kind === "document") {
+      const row = rowFor(item.seq, "bot");
+      fillBot(row, body);
+      chat.appendChild(row);
+      if (body.keyboard || body.ask_contact) showKeys(body);
+      else if (body.remove_keyboard) hideKeys();
+    } else if (item.kind === "me") {
+      const mine = body.id ? chat.querySelector('.row.me[data-id="' + CSS.escape(body.id) + '"]') : null;
+      const row = mine || rowFor(item.seq, "me");
+      row.dataset.seq = String(item.seq);
+      row.textContent = "";
+      const bubble = document.createElement("div");
+      bubble.className = "bubble me";
+      bubble.textContent = body.text || "";
+      row.appendChild(bubble);
+      chat.appendChild(row); // a confirmed echo moves to its place in the transcript
+    } else if (item.kind === "edit") {
+      const row = chat.querySelector('.row.bot[data-seq="' + Number(body.target) + '"]');
+      if (row) fillBot(row, body);
+    } else if (item.kind === "toast") {
+      if (!replay) showToast(body.text, body.alert);
+    }
+  }
+
+  function onFrame(event) {
+    let message;
+    try { message = JSON.parse(event.data); } catch (e) { return; }
+    if (message.type === "hello") {
+      relabel(message.words, message.locale);
+    } else if (message.type === "messages") {
+      const follow = atBottom() || !message.replay;
+      for (const item of message.items) apply(item, message.replay);
+      mark();
+      if (follow) scrollDown();
+    } else if (message.type === "ack") {
+      pending.delete(message.id);
+      mark();
+      if (message.error) {
+        const mine = chat.querySelector('.row.me[data-id="' + CSS.escape(message.id) + '"] .bubble');
+        if (mine) mine.classList.add("failed");
+        showToast(message.error, true);
+      }
+    }
+  }
+
+  function relabel(fresh, locale) {
+    Object.assign(words, fresh);
+    document.documentElement.lang = locale === "zh_CN" ? "zh-CN" : locale;
+    setStatus(words.online, true);
+    const partner = document.body.classList.contains("partner");
+    document.getElementById("title").textContent = words.title + (partner ? " · " + words.partner : "");
+    document.title = words.title;
+    document.getElementById("send").textContent = words.send;
+    composer.placeholder = askingPhone ? words.phone_prompt : words.placeholder;
+    composer.setAttribute("aria-label", words.placeholder);
+    document.getElementById("reply-cancel").textContent = words.cancel;
+    for (const button of document.querySelectorAll("#menu-bar button")) {
+      const label = words["menu_" + button.dataset.section];
+      if (label) button.textContent = label;
+    }
+  }
+
+  function mark() {
+    // For people and browser tests alike: how many messages wait for the server, and the
+    // number of the newest message shown.
+    document.body.dataset.pending = String(pending.size);
+    document.body.dataset.lastSeq = String(lastSeq);
+  }
+
+  function transmit(message) {
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+    else showToast(words.failed, false); // kept: sent with the same id once reconnected
+  }
+
+  function send(message) {
+    message.id = newId();
+    pending.set(message.id, message);
+    mark();
+    transmit(message);
+    return message.id;
+  }
+
+  function echo(id, text) {
+    const row = rowFor(0, "me");
+    row.dataset.id = id;
+    const bubble = document.createElement("div");
+    bubble.className = "bubble me pending";
+    bubble.textContent = text;
+    row.appendChild(bubble);
+    chat.appendChild(row);
+    scrollDown();
+  }
+
+  function sendText(text) {
+    const message = { type: "text", text: text };
+    if (replyingTo !== null) message.reply_to = replyingTo;
+    const id = send(message);
+    echo(id, text);
+    stopReply();
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = composer.value.trim();
+    if (!text) return;
+    composer.value = "";
+    if (askingPhone) {
+      const id = send({ type: "contact", phone: text });
+      echo(id, "📱 " + text);
+      stopAskingPhone();
+      return;
+    }
+    sendText(text);
+  });
+  document.getElementById("reply-cancel").addEventListener("click", stopReply);
+  for (const button of document.querySelectorAll("#menu-bar button")) {
+    button.addEventListener("click", () => send({ type: "menu", section: button.dataset.section }));
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    ws = new WebSocket(scheme + location.host + "/ws");
+    ws.addEventListener("open", () => {
+      attempt = 0;
+      setStatus(words.online, true);
+      ws.send(JSON.stringify({ type: "resume", last: lastSeq }));
+      for (const message of pending.values()) ws.send(JSON.stringify(message)); // same ids
+    });
+    ws.addEventListener("message", onFrame);
+    ws.addEventListener("close", (event) => {
+      if (event.code === 4401) { location.reload(); return; } // no chat cookie: get one
+      setStatus(words.reconnecting, false);
+      const delay = Math.min(15000, 500 * 2 ** attempt) * (0.75 + Math.random() / 2);
+      attempt += 1;
+      setTimeout(connect, delay);
+    });
+  }
+
+  setStatus(words.connecting, false);
+  mark();
+  connect();
+})();
