@@ -9,6 +9,7 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from web.app import Mount
+from web.chat import mount as mount_chat
 from web.console import mount as mount_console
 from web.console.announce import announce_demo_sign_in
 from web.logs import mount_request_ids
@@ -27,7 +28,13 @@ def default_mounts(
     The webhook is mounted only for a bot ``application`` served by webhook (with its
     ``webhook_secret``); polling needs no route.
     """
-    mounts: list[Mount] = [mount_request_ids, mount_ops, mount_console, announce_demo_sign_in]
+    mounts: list[Mount] = [
+        mount_request_ids,
+        mount_ops,
+        mount_console,
+        announce_demo_sign_in,
+        mount_chat,
+    ]
     if application is not None and webhook_secret is not None:
         mounts.append(webhook_mount(application, webhook_secret, queue_limit))
     return mounts

@@ -26,6 +26,8 @@ from telegram.ext import Application
 from bot.cli.bot import ALLOWED_UPDATES
 from bot.handlers.telegram import build_application, production_rate_limiter, register_commands
 from bot.handlers.telegram_outbox import TelegramTransport
+from bot.handlers.webchat import WebChat
+from bot.handlers.webchat_telegram import telegram_forwarder
 from bot.runner import LogTransport, report
 from bot.schedules import role_duties
 from core import heap
@@ -34,15 +36,18 @@ from core.outbox.transport import Transport
 from core.roles import Role, serve_role
 from core.uow import Database
 from web.app import create_app
+from web.chat.routes import TELEGRAM_FORWARD, WEBCHAT
 from web.context import ANNOUNCE, WebContext
 from web.logs import AccessLogger
-from web.metrics import CountingTransport, Metrics, metrics_of
+from web.metrics import CountingTransport, metrics_of
 from web.mounts import default_mounts
 from web.ops import ROLE, TELEGRAM_MODE, UPDATE_BACKLOG
 from web.webhook import backlog, webhook_secret
 
 log = logging.getLogger("linli.serve")
 
+HAND_OVER_EVERY_S = 30.0  # how often web messages waiting for Telegram are retried
+ELSEWHERE = "elsewhere"  # ctx.extras: the Telegram renderer's deliverers for other channels
 SHUTDOWN_GRACE_S = 5.0  # requests still running after this long at a stop are cut off
 _ANY_ADDRESS = ("", "0.0.0.0", "::")
 
@@ -63,10 +68,16 @@ def bound_port(site: web.TCPSite) -> int:
 
 
 async def telegram_bot(
-    db: Database, metrics: Metrics, stack: contextlib.AsyncExitStack
+    db: Database, ctx: WebContext, stack: contextlib.AsyncExitStack
 ) -> tuple[Application | None, Transport]:
     """The bot Application (initialised, closed by ``stack``) and the outbox's transport;
-    without a token none, and the log as the partners' messenger."""
+    without a token none, and the log as the partners' messenger.
+
+    The web chat and the bot reach each other's people: ``elsewhere["web"]`` (filled in
+    once the chat is mounted) takes a Telegram partner's answer to a web customer, and
+    the forwarder left in ``ctx.extras`` takes a web customer's message to Telegram.
+    """
+    metrics = metrics_of(ctx)
     settings = db.settings
     token = settings.telegram_token
     if not token:
@@ -78,11 +89,13 @@ async def telegram_bot(
         api_url=api_url,
         rate_limiter=production_rate_limiter(),
         observer=metrics.observe_update,
+        elsewhere=ctx.extras.setdefault(ELSEWHERE, {}),
     )
     sender = TelegramTransport.for_token(token, base_url=f"{api_url}/bot" if api_url else None)
     await stack.enter_async_context(sender.bot)
     await stack.enter_async_context(application)  # getMe: a bad token stops us here
     await register_commands(application)
+    ctx.extras[TELEGRAM_FORWARD] = telegram_forwarder(application.bot, db)
     return application, CountingTransport(sender, metrics)
 
 
@@ -90,20 +103,21 @@ async def serve(db: Database, echo: Callable[[str], None], stop: asyncio.Event) 
     """Serve until ``stop`` is set, then shut down gracefully (see the module's doc)."""
     settings = db.settings
     ctx = WebContext(db)
-    metrics = metrics_of(ctx)
     role = Role(db)
     ctx.extras[ROLE] = role
     async with db.uow() as uow:
         facts = await city_facts(uow)
     report(facts, echo)
     async with contextlib.AsyncExitStack() as stack:
-        application, transport = await telegram_bot(db, metrics, stack)
+        application, transport = await telegram_bot(db, ctx, stack)
         by_webhook = application is not None and settings.webhook_url is not None
         secret = (settings.webhook_secret or await webhook_secret(db)) if by_webhook else None
         mounts = default_mounts(
             application, webhook_secret=secret, queue_limit=settings.webhook_queue_limit
         )
         app = await create_app(ctx, mounts)
+        chat = app[WEBCHAT]
+        ctx.extras.setdefault(ELSEWHERE, {})["web"] = chat.forward
         runner = web.AppRunner(
             app,
             access_log_class=AccessLogger,
@@ -121,6 +135,10 @@ async def serve(db: Database, echo: Callable[[str], None], stop: asyncio.Event) 
             duties = asyncio.create_task(
                 serve_role(role, role_duties(db, transport, send=application is not None), stop)
             )
+            if application is not None:
+                stack.push_async_callback(
+                    _cancelled, asyncio.create_task(hand_over_now_and_then(chat, role, stop))
+                )
             announce(echo, base, application, ctx)
             heap.settle()
             await stop.wait()
@@ -135,6 +153,26 @@ async def serve(db: Database, echo: Callable[[str], None], stop: asyncio.Event) 
                 stop.set()
                 await duties  # the scheduler and the sender stop, the role is given back
     echo("Linli stopped.")
+
+
+async def hand_over_now_and_then(chat: WebChat, role: Role, stop: asyncio.Event) -> None:
+    """Web messages to Telegram chats written while no bot ran (or Telegram refused for a
+    while) go out: by the role holder only, so two processes never send one twice."""
+    while not stop.is_set():
+        if role.held:
+            try:
+                await chat.hand_over_to_telegram()
+            except Exception:  # a bad moment must not end the loop
+                log.exception("handing web messages over to Telegram failed; next round")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), HAND_OVER_EVERY_S)
+
+
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    """Stop a background task and wait for it."""
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def start_updates(application: Application, ctx: WebContext, secret: str | None) -> None:

@@ -15,7 +15,6 @@ from tests.browser.conftest import PHONE
 from tests.browser.serving import demo_city, serving
 from tests.web.test_webchat_journey import jinxiu_partner
 from tests.web.test_webchat_security import sign_in_link
-from web.chat import mount
 from web.mounts import default_mounts
 
 
@@ -49,7 +48,7 @@ async def test_a_customer_orders_in_the_browser_and_the_partner_delivers_it_on_t
     await demo_city(db)
     partner = await jinxiu_partner(db)
     link = await sign_in_link(db)
-    async with serving(db, [*default_mounts(), mount]) as base:
+    async with serving(db, default_mounts()) as base:
         customer = await browser.new_page(viewport=PHONE, locale="en-US")
         await customer.goto(f"{base}/c/{invite_link_payload(partner.invite_code, 1)}")
         await customer.wait_for_selector("#status.online")

@@ -16,7 +16,7 @@ from web.mounts import default_mounts
 
 async def test_the_chat_lives_at_the_root_next_to_health_and_the_console(db):
     await demo_city(db)
-    server = TestServer(await create_app(WebContext(db), [*default_mounts(), mount]))
+    server = TestServer(await create_app(WebContext(db), default_mounts()))
     await server.start_server()
     try:
         async with browser(server) as client:
@@ -48,7 +48,7 @@ async def test_a_shutdown_tells_open_pages_to_go_away_so_they_reconnect(db):
 
 async def test_page_messages_are_counted_in_the_metrics_as_the_web_channel(db):
     await demo_city(db)
-    server = TestServer(await create_app(WebContext(db), [*default_mounts(), mount]))
+    server = TestServer(await create_app(WebContext(db), default_mounts()))
     await server.start_server()
     try:
         async with browser(server) as client:
