@@ -7,9 +7,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 # The browser tests drive Debian's chromium (never a browser downloaded by a test tool);
-# the CJK font makes Chinese readable in their screenshots and in the report's chart.
+# the CJK and emoji fonts make Chinese and the bot's emoji readable in their screenshots
+# (and Chinese in the report's chart), as a phone shows them.
 BROWSER := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
+DEBIAN_PACKAGES := chromium fonts-wqy-zenhei fonts-noto-color-emoji
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 CATALOGS := $(wildcard bot/locales/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
@@ -23,7 +26,7 @@ run: $(INSTALLED) $(COMPILED)
 	$(BIN)/linli serve
 
 ## test: install, compile translations, run the tests
-test: $(INSTALLED) $(COMPILED) $(BROWSER) $(CJK_FONT)
+test: $(INSTALLED) $(COMPILED) $(BROWSER) $(CJK_FONT) $(EMOJI_FONT)
 	$(BIN)/pytest
 
 $(BIN)/python:
@@ -38,7 +41,7 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 bot/locales/%/LC_MESSAGES/messages.mo: bot/locales/%/LC_MESSAGES/messages.po | $(INSTALLED)
 	$(BIN)/pybabel compile -d bot/locales -D messages -l $*
 
-$(BROWSER) $(CJK_FONT) &:
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-wqy-zenhei \
+$(BROWSER) $(CJK_FONT) $(EMOJI_FONT) &:
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEBIAN_PACKAGES) \
 	    || ($(SUDO) apt-get update -q && \
-	        $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-wqy-zenhei)
+	        $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEBIAN_PACKAGES))
