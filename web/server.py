@@ -115,7 +115,9 @@ async def serve(db: Database, echo: Callable[[str], None], stop: asyncio.Event) 
         mounts = default_mounts(
             application, webhook_secret=secret, queue_limit=settings.webhook_queue_limit
         )
-        app = await create_app(ctx, mounts)
+        # Behind HTTPS (the public address says so) the session cookie is sent over HTTPS only.
+        secure = settings.web_address.startswith("https://")
+        app = await create_app(ctx, mounts, secure_cookies=secure)
         chat = app[WEBCHAT]
         ctx.extras.setdefault(ELSEWHERE, {})["web"] = chat.forward
         runner = web.AppRunner(

@@ -44,3 +44,10 @@ async def test_a_tampered_cookie_starts_a_fresh_session_instead_of_failing(db):
         response = await client.get("/visit")
         assert response.status == 200
         assert await response.text() == "1"
+
+
+async def test_behind_https_the_session_cookie_is_marked_secure(db):
+    app = await create_app(WebContext(db), [counter], secure_cookies=True)
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get("/visit")
+        assert response.cookies[COOKIE]["secure"]
