@@ -83,3 +83,30 @@ async def test_an_operator_signs_in_sees_a_bad_catalog_row_and_creates_a_promo_c
     async with db.uow() as uow:
         created = await uow.session.scalar(select(Promotion).where(Promotion.code == "WINTER5"))
     assert created is not None and created.total_cap == 100
+
+
+async def test_every_console_page_opens_in_a_browser_without_errors(db, browser: Browser):
+    await demo_city(db)
+    username, password = DEMO_OPERATOR
+    problems: list[str] = []
+    async with serving(db, [console]) as base:
+        page = await browser.new_page(viewport={"width": 360, "height": 740})
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on(
+            "response",
+            lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+        )
+        await page.goto(f"{base}/admin/login")
+        await page.fill("form#login input[name=username]", username)
+        await page.fill("form#login input[name=password]", password)
+        await page.click("form#login button[type=submit]")
+        await page.wait_for_selector("form#logout")
+        sections = ["catalog", "deals", "promos", "units", "broadcasts", "statements", "reports"]
+        for section in sections:
+            await page.click(f"nav a#nav-{section}")
+            await page.wait_for_load_state("load")
+            heading = await page.inner_text("h1")
+            assert heading.strip(), section
+            assert await page.evaluate("document.documentElement.scrollWidth") <= 360 + 1, section
+    assert problems == []
