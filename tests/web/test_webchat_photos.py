@@ -12,8 +12,9 @@ from core.models import WebChatImage
 from tests.telegram.fake_bot_api import recorder, telegram_app
 from tests.web.test_webchat_journey import PARTNER_TELEGRAM_ID, jinxiu_partner, onboard
 from tests.web.test_webchat_security import sign_in_link
+from tests.web.test_webchat_telegram_handover import TelegramSide
 from tests.web.webchat_support import Page, browser, demo_city, serving, wait_for
-from web.chat.routes import TELEGRAM_FORWARD
+from web.chat.routes import TELEGRAM_FORWARD, WEBCHAT
 from web.context import WebContext
 
 
@@ -146,3 +147,23 @@ async def test_an_upload_from_another_site_or_without_a_chat_cookie_is_refused(d
         )
         assert response.status == 403
     assert await images_kept(db) == 0
+
+
+async def test_a_photo_written_while_telegram_was_down_is_handed_over_as_the_same_photo(db):
+    await demo_city(db)
+    partner = await jinxiu_partner(db)
+    telegram = TelegramSide()
+    telegram.down = True
+    ctx = WebContext(db, extras={TELEGRAM_FORWARD: telegram.forward})
+    async with serving(db, ctx) as server, browser(server) as client:
+        page = Page(client)
+        await onboard(page, partner, room="1501")
+        await page.press("My partner")
+        assert (await page.send_photo(phone_photo(), "Later is fine"))[0] == 200
+
+        telegram.down = False
+        assert await server.app[WEBCHAT].hand_over_to_telegram() == 1
+
+    (photo,) = telegram.sent
+    assert photo.photo_ref.startswith("web-image:") and photo.text.endswith("Later is fine")
+    assert photo.relay_customer_id is not None
