@@ -108,3 +108,22 @@ async def test_a_message_typed_while_the_connection_was_lost_is_sent_after_a_rel
         asked = page.locator(".bubble.bot", has_text="phone")
         assert await asked.count() == 1
         assert await page.evaluate("localStorage.length") == 0
+
+
+async def test_a_message_kept_for_more_than_a_day_is_let_go_not_sent(db, browser: Browser):
+    await demo_city(db)
+    async with serving(db, default_mounts()) as base:
+        page = await browser.new_page(viewport=PHONE, locale="en-US")
+        await page.goto(f"{base}/")
+        await page.wait_for_selector("#status.online")
+        await page.evaluate(
+            """() => localStorage.setItem("linli.pending." + document.body.dataset.chat,
+                 JSON.stringify([{message: {type: "text", text: "too old", id: "0123456789abcdef"},
+                                  echo: "too old", at: Date.now() - 2 * 86400 * 1000}]))"""
+        )
+        await page.reload()
+        await page.wait_for_selector("#status.online")
+        await settled(page)
+
+        assert await page.locator(".bubble.me", has_text="too old").count() == 0
+        assert await page.evaluate("localStorage.length") == 0

@@ -21,6 +21,8 @@
   let toastTimer = null;
   const pending = new Map(); // id -> page message not acknowledged yet (resent on reconnect)
   const echoes = new Map(); // id -> the text of its pending bubble
+  const written = new Map(); // id -> when it was typed (ms); a day later it is let go
+  const KEEP_MS = 24 * 3600 * 1000;
   const uploads = new Set(); // ids of photos being uploaded
   // Unacknowledged messages survive a reload: kept per chat, resent with the same ids.
   const storeKey = "linli.pending." + (document.body.dataset.chat || "");
@@ -73,7 +75,9 @@
   }
 
   function save() {
-    const kept = Array.from(pending.values(), (message) => ({ message: message, echo: echoes.get(message.id) }));
+    const kept = Array.from(pending.values(), (message) => ({
+      message: message, echo: echoes.get(message.id), at: written.get(message.id) || Date.now(),
+    }));
     try {
       if (kept.length) localStorage.setItem(storeKey, JSON.stringify(kept));
       else localStorage.removeItem(storeKey);
@@ -87,12 +91,15 @@
     for (const entry of kept) {
       const message = entry && entry.message;
       if (!message || typeof message.id !== "string" || pending.has(message.id)) continue;
+      if (typeof entry.at !== "number" || Date.now() - entry.at > KEEP_MS) continue; // too old now
       pending.set(message.id, message);
+      written.set(message.id, entry.at);
       if (typeof entry.echo === "string") {
         echoes.set(message.id, entry.echo);
         echo(message.id, entry.echo);
       }
     }
+    save(); // what was too old is forgotten
   }
 
   function pictureOf(body) {
@@ -249,6 +256,7 @@
     } else if (message.type === "ack") {
       pending.delete(message.id);
       echoes.delete(message.id);
+      written.delete(message.id);
       save();
       mark();
       if (message.error) failed(message.id, message.error);
@@ -289,6 +297,7 @@
   function send(message, echoText) {
     message.id = newId();
     pending.set(message.id, message);
+    written.set(message.id, Date.now());
     if (typeof echoText === "string") {
       echoes.set(message.id, echoText);
       echo(message.id, echoText);
