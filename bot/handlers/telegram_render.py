@@ -18,6 +18,7 @@ from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -27,6 +28,7 @@ from telegram.error import BadRequest, Forbidden
 from telegram.warnings import PTBUserWarning
 
 from bot.flows.replies import Document, Edit, Forward, InlineKeyboard, Reply, Say, Toast
+from core import webchat_images
 from core.relay import remember
 from core.uow import Database
 
@@ -260,10 +262,11 @@ class Renderer:
             await deliver(reply)
             return
         chat_id = int(reply.chat_id)
-        if reply.photo_ref:
+        picture = await self._picture(reply.photo_ref)
+        if picture is not None:
             caption = clip(reply.text, CAPTION_LIMIT) if reply.text else None
             photo = await self.bot.send_photo(
-                chat_id, reply.photo_ref, caption=caption, reply_markup=inline_markup(reply.buttons)
+                chat_id, picture, caption=caption, reply_markup=inline_markup(reply.buttons)
             )
             sent: int | None = photo.message_id
         else:
@@ -279,3 +282,17 @@ class Renderer:
                 customer_id=reply.relay_customer_id,
             )
             await uow.commit()
+
+    async def _picture(self, photo_ref: str | None) -> str | InputFile | None:
+        """What sendPhoto sends: a Telegram file id as is, a web chat photo uploaded.
+
+        A web photo that is gone (it never should be) leaves the text to go alone.
+        """
+        image_id = webchat_images.id_of(photo_ref)
+        if image_id is None:
+            return photo_ref or None
+        content = await webchat_images.content_of(self.db, image_id)
+        if content is None:
+            log.warning("web photo %s is gone; only the text is sent", image_id)
+            return None
+        return InputFile(content, filename="photo.jpg")

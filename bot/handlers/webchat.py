@@ -32,20 +32,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.flows import callbacks, router, state
-from bot.flows.events import Button, Command, Contact, Event, Incoming, Text
+from bot.flows.events import Button, Command, Contact, Event, Incoming, Photo, Text
 from bot.flows.payloads import Menu, PickLanguage
 from bot.flows.replies import Document, Edit, Forward, InlineButton, Reply, Say, Toast
 from bot.handlers.webchat_render import (
     Item,
     document_item,
     edit_item,
+    image_url,
     ref_of,
     say_item,
     seq_of,
     toast_item,
 )
 from bot.i18n import supported_locale
-from core import webchat_log
+from core import webchat_images, webchat_log
 from core.customers import customer_for_identity
 from core.models import ProcessedUpdate
 from core.relay import customer_behind, remember
@@ -118,9 +119,12 @@ def update_id_of(who: WebIdentity, client_id: str) -> str:
 
 
 def echo_of(message: dict[str, Any], incoming: Incoming) -> dict[str, Any] | None:
-    """The person's own bubble for typed text and phone numbers (button presses have none)."""
+    """The person's own bubble for typed text, phone numbers and photos (presses have none)."""
     event = incoming.event
     client_id = message.get("id")
+    if isinstance(event, Photo):
+        image_id = webchat_images.id_of(event.file_ref)
+        return {"id": client_id, "text": event.caption, "photo": image_url(image_id or "")}
     if message.get("type") not in ("text", "contact"):
         return None  # a menu-bar tap is a button, even when it opens the menu by command
     if isinstance(event, Text):
@@ -219,6 +223,8 @@ class WebChat:
             if not isinstance(phone, str) or not phone.strip():
                 raise BadMessage("empty phone")
             return Contact(phone.strip()[:20], own=True)
+        if kind == "photo":
+            return await self._photo(who, message)
         if kind == "menu":
             section = message.get("section")
             if section not in MENU_BAR:
@@ -229,6 +235,29 @@ class WebChat:
             key = await state.signing_key(self.db)
             return Button(callbacks.pack(key, who.chat_id, Menu(target)))
         raise BadMessage(f"unknown page message type {kind!r}")
+
+    async def _photo(self, who: WebIdentity, message: dict[str, Any]) -> Photo:
+        """A photo this chat uploaded (``web.chat.photos``); anyone else's id is refused."""
+        image_id = message.get("image")
+        if not isinstance(image_id, str) or not await webchat_images.owned_by(
+            self.db, image_id, who.channel, who.chat_id
+        ):
+            raise BadMessage("no such photo")
+        caption = message.get("caption")
+        caption = caption.strip()[:MAX_TEXT] if isinstance(caption, str) else ""
+        return Photo(webchat_images.ref_of(image_id), caption)
+
+    async def handled(self, who: WebIdentity, client_id: str) -> bool:
+        """True when the page message ``client_id`` of this chat was handled already."""
+        return await self.seen_before(
+            Incoming(
+                channel=who.channel,
+                chat_id=who.chat_id,
+                user_id=who.chat_id,
+                event=Text(""),
+                update_id=update_id_of(who, client_id),
+            )
+        )
 
     async def receive(self, who: WebIdentity, message: dict[str, Any]) -> list[Reply]:
         """Handle one page message to the end: flows, transcripts, pushes."""
@@ -303,9 +332,13 @@ class WebChat:
     async def forward(self, reply: Forward) -> None:
         """A message to another person, in their web view; to Telegram as well when theirs."""
         text = reply.text
-        if reply.photo_ref:
+        image_id = webchat_images.id_of(reply.photo_ref)
+        if reply.photo_ref and image_id is None:
             text = f"{text}\n📷" if text else "📷"  # a Telegram photo cannot be shown here
         item = say_item(Say(text, reply.buttons), reply_ref=reply.relay_customer_id is not None)
+        if image_id is not None:  # a web photo: its recipient may read it, and sees it inline
+            await webchat_images.deliver_to(self.db, image_id, reply.channel, reply.chat_id)
+            item[1]["photo"] = image_url(image_id)
         to_telegram = reply.channel == TELEGRAM
         if to_telegram and reply.photo_ref:
             item[1]["photo_ref"] = reply.photo_ref  # for the copy sent on Telegram

@@ -16,6 +16,7 @@ from bot.flows.replies import Document, Edit, InlineKeyboard, Say, Toast
 
 Item = tuple[str, dict[str, Any]]  # (kind, body) as core.webchat_log stores it
 REF_PREFIX = "w"  # refs of web-shown messages, apart from Telegram's numeric message ids
+IMAGE_PATH = "/chat/image/"  # a photo sent from a page, served to its sender and recipient
 
 
 def ref_of(seq: int) -> str:
@@ -28,6 +29,11 @@ def seq_of(ref: str | None) -> int | None:
     if ref is None or not ref.startswith(REF_PREFIX) or not ref[1:].isdigit():
         return None
     return int(ref[1:])
+
+
+def image_url(image_id: str) -> str:
+    """Where the page loads a stored web photo (``web.chat.photos``)."""
+    return f"{IMAGE_PATH}{image_id}"
 
 
 def buttons_json(buttons: InlineKeyboard) -> list[list[dict[str, str]]]:

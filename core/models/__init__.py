@@ -14,7 +14,7 @@ from core.models.outbox import Broadcast, OutboxMessage
 from core.models.promotions import Promotion, Redemption
 from core.models.reports import ReportAction
 from core.models.units import Building, Partner, Unit
-from core.models.webchat import WebChatMessage, WebToken
+from core.models.webchat import WebChatImage, WebChatMessage, WebToken
 from core.models.winback import WinbackQuestion
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "ReportAction",
     "UTCDateTime",
     "Unit",
+    "WebChatImage",
     "WebChatMessage",
     "WebToken",
     "WinbackQuestion",

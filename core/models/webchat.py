@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, UTCDateTime
@@ -45,3 +45,21 @@ class WebToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class WebChatImage(Base):
+    """A photo a page uploaded, re-encoded as JPEG; kept in the database so every process serves it.
+
+    ``id`` is random (the page's URL names it); only its sender and the one chat it was
+    forwarded to (``recipient_*``, set when it is delivered) may read it.
+    """
+
+    __tablename__ = "web_chat_images"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    recipient_channel: Mapped[str | None] = mapped_column(String(16), default=None)
+    recipient_chat_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

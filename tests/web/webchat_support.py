@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import ClientSession, ClientWebSocketResponse, CookieJar, WSMsgType
+from aiohttp import ClientSession, ClientWebSocketResponse, CookieJar, FormData, WSMsgType
 from aiohttp.test_utils import TestServer
 
 from core.demo.loader import load_demo
@@ -101,6 +101,28 @@ class Page:
                 assert "error" not in data, data
                 await self.settle(0.05)
                 return client_id
+
+    async def send_photo(
+        self,
+        data: bytes,
+        caption: str = "",
+        *,
+        filename: str = "photo.jpg",
+        client_id: str | None = None,
+        reply_to: int | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        """Pick a file with the photo button (the page POSTs it); the answer, then the pushes."""
+        form = FormData()
+        form.add_field("id", client_id or uuid.uuid4().hex)
+        form.add_field("caption", caption)
+        if reply_to is not None:
+            form.add_field("reply_to", str(reply_to))
+        form.add_field("photo", data, filename=filename, content_type="image/jpeg")
+        response = await self.client.post("/chat/photo", data=form)
+        answer = await response.json()
+        if self.ws is not None:
+            await self.settle(0.1)
+        return response.status, answer
 
     async def say(self, text: str) -> None:
         """Type and send."""

@@ -40,9 +40,13 @@ def _render(name: str, locale: str, **values: object) -> str:
     return env.get_template(name).render(lang=lang, static=STATIC_URL, **values)
 
 
-def render_page(request: web.Request, locale: str, *, partner: bool) -> web.Response:
-    """The chat page."""
-    html = _render("chat.html", locale, partner=partner, words_json=_words_json(locale))
+def render_page(
+    request: web.Request, locale: str, *, partner: bool, chat_key: str = ""
+) -> web.Response:
+    """The chat page; ``chat_key`` names the chat for what the page keeps in localStorage."""
+    html = _render(
+        "chat.html", locale, partner=partner, chat_key=chat_key, words_json=_words_json(locale)
+    )
     return web.Response(
         text=html,
         content_type="text/html",
@@ -85,6 +89,8 @@ WORDS = {
     "replying": _("Replying to:"),
     "cancel": _("Cancel"),
     "download": _("Download"),
+    "photo": _("Send a photo"),
+    "photo_failed": _("The photo was not sent. Please try again."),
     "failed": _("Not sent. It will be sent again when the connection is back."),
     "menu_shop": _("Shop"),
     "menu_deals": _("Deals"),

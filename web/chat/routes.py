@@ -6,11 +6,14 @@
                      opens the page (already bound to the unit and partner)
 ``GET /p/{token}``   a partner's one-time sign-in link (made by the cockpit's web sign-in)
 ``POST /p/out``      a partner signs out of this browser
+``POST /chat/photo`` the page sends a photo (``web.chat.photos``)
+``GET /chat/image/{id}`` a sent photo, for its sender's and recipient's browsers only
 ``/static/chat/``    the page's CSS and JavaScript (no CDN, nothing fetched at run time)
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import weakref
 from pathlib import Path
@@ -21,6 +24,7 @@ from bot.flows.events import Command, Incoming
 from bot.handlers.webchat import TELEGRAM, Hub, WebChat, WebIdentity, partner_identity
 from core import webchat_log
 from core.web_tokens import partner_signing_in
+from web.chat import photos
 from web.chat.identity import (
     browser_language,
     ensure_identity,
@@ -65,6 +69,8 @@ def mount(app: web.Application, ctx: WebContext) -> None:
     app.router.add_get("/c/{invite}", leaflet)
     app.router.add_get("/p/{token}", partner_link)
     app.router.add_post("/p/out", partner_out)
+    app.router.add_post("/chat/photo", photo_upload)
+    app.router.add_get("/chat/image/{image_id}", photo_image)
     app.router.add_static("/static/chat/", STATIC, name="chat_static", append_version=True)
 
 
@@ -78,7 +84,27 @@ async def page(request: web.Request) -> web.Response:
     _session, who = await ensure_identity(request)
     chat = _chat(request)
     await _start_if_new(chat, who)
-    return render_page(request, await _locale(chat, who), partner=who.channel == TELEGRAM)
+    return render_page(
+        request,
+        await _locale(chat, who),
+        partner=who.channel == TELEGRAM,
+        chat_key=_chat_key(who),
+    )
+
+
+def _chat_key(who: WebIdentity) -> str:
+    """A name for this chat the page may keep in localStorage (not the chat's id itself)."""
+    return hashlib.sha256(f"linli-page/{who.channel}/{who.chat_id}".encode()).hexdigest()[:16]
+
+
+async def photo_upload(request: web.Request) -> web.Response:
+    """The page sends a photo."""
+    return await photos.upload(request, _chat(request))
+
+
+async def photo_image(request: web.Request) -> web.Response:
+    """A sent photo, for the two chats it belongs to."""
+    return await photos.image(request, _chat(request))
 
 
 async def socket(request: web.Request) -> web.StreamResponse:

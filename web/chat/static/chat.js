@@ -20,6 +20,13 @@
   let replyingTo = null;
   let toastTimer = null;
   const pending = new Map(); // id -> page message not acknowledged yet (resent on reconnect)
+  const echoes = new Map(); // id -> the text of its pending bubble
+  const written = new Map(); // id -> when it was typed (ms); a day later it is let go
+  const KEEP_MS = 24 * 3600 * 1000;
+  const uploads = new Set(); // ids of photos being uploaded
+  // Unacknowledged messages survive a reload: kept per chat, resent with the same ids.
+  const storeKey = "linli.pending." + (document.body.dataset.chat || "");
+  const photoInput = document.getElementById("photo-file");
 
   function newId() {
     const bytes = new Uint8Array(12);
@@ -67,6 +74,44 @@
     return box;
   }
 
+  function save() {
+    const kept = Array.from(pending.values(), (message) => ({
+      message: message, echo: echoes.get(message.id), at: written.get(message.id) || Date.now(),
+    }));
+    try {
+      if (kept.length) localStorage.setItem(storeKey, JSON.stringify(kept));
+      else localStorage.removeItem(storeKey);
+    } catch (e) { /* storage full or disabled: kept in memory only */ }
+  }
+
+  function restore() {
+    let kept = [];
+    try { kept = JSON.parse(localStorage.getItem(storeKey) || "[]"); } catch (e) { kept = []; }
+    if (!Array.isArray(kept)) return;
+    for (const entry of kept) {
+      const message = entry && entry.message;
+      if (!message || typeof message.id !== "string" || pending.has(message.id)) continue;
+      if (typeof entry.at !== "number" || Date.now() - entry.at > KEEP_MS) continue; // too old now
+      pending.set(message.id, message);
+      written.set(message.id, entry.at);
+      if (typeof entry.echo === "string") {
+        echoes.set(message.id, entry.echo);
+        echo(message.id, entry.echo);
+      }
+    }
+    save(); // what was too old is forgotten
+  }
+
+  function pictureOf(body) {
+    // Only this site's photo route is shown (bot images come as data: URLs, below).
+    if (typeof body.photo !== "string" || !body.photo.startsWith("/chat/image/")) return null;
+    const img = document.createElement("img");
+    img.src = body.photo;
+    img.alt = "";
+    img.className = "photo";
+    return img;
+  }
+
   function rowFor(seq, who) {
     const row = document.createElement("div");
     row.className = "row " + who;
@@ -84,6 +129,8 @@
       img.alt = "";
       bubble.appendChild(img);
     }
+    const picture = pictureOf(body);
+    if (picture) bubble.appendChild(picture);
     if (body.url && body.filename) {
       const link = document.createElement("a");
       link.className = "download";
@@ -182,7 +229,9 @@
       row.textContent = "";
       const bubble = document.createElement("div");
       bubble.className = "bubble me";
-      bubble.textContent = body.text || "";
+      const picture = pictureOf(body);
+      if (picture) bubble.appendChild(picture);
+      bubble.appendChild(document.createTextNode(body.text || ""));
       row.appendChild(bubble);
       chat.appendChild(row); // a confirmed echo moves to its place in the transcript
     } else if (item.kind === "edit") {
@@ -201,16 +250,16 @@
     } else if (message.type === "messages") {
       const follow = atBottom() || !message.replay;
       for (const item of message.items) apply(item, message.replay);
+      for (const row of chat.querySelectorAll('.row.me[data-seq="0"]')) chat.appendChild(row); // still waiting: last
       mark();
       if (follow) scrollDown();
     } else if (message.type === "ack") {
       pending.delete(message.id);
+      echoes.delete(message.id);
+      written.delete(message.id);
+      save();
       mark();
-      if (message.error) {
-        const mine = chat.querySelector('.row.me[data-id="' + CSS.escape(message.id) + '"] .bubble');
-        if (mine) mine.classList.add("failed");
-        showToast(message.error, true);
-      }
+      if (message.error) failed(message.id, message.error);
     }
   }
 
@@ -222,6 +271,8 @@
     document.getElementById("title").textContent = words.title + (partner ? " · " + words.partner : "");
     document.title = words.title;
     document.getElementById("send").textContent = words.send;
+    document.getElementById("photo").setAttribute("aria-label", words.photo);
+    document.getElementById("photo").title = words.photo;
     composer.placeholder = askingPhone ? words.phone_prompt : words.placeholder;
     composer.setAttribute("aria-label", words.placeholder);
     document.getElementById("reply-cancel").textContent = words.cancel;
@@ -234,7 +285,7 @@
   function mark() {
     // For people and browser tests alike: how many messages wait for the server, and the
     // number of the newest message shown.
-    document.body.dataset.pending = String(pending.size);
+    document.body.dataset.pending = String(pending.size + uploads.size);
     document.body.dataset.lastSeq = String(lastSeq);
   }
 
@@ -243,9 +294,15 @@
     else showToast(words.failed, false); // kept: sent with the same id once reconnected
   }
 
-  function send(message) {
+  function send(message, echoText) {
     message.id = newId();
     pending.set(message.id, message);
+    written.set(message.id, Date.now());
+    if (typeof echoText === "string") {
+      echoes.set(message.id, echoText);
+      echo(message.id, echoText);
+    }
+    save();
     mark();
     transmit(message);
     return message.id;
@@ -265,10 +322,51 @@
   function sendText(text) {
     const message = { type: "text", text: text };
     if (replyingTo !== null) message.reply_to = replyingTo;
-    const id = send(message);
-    echo(id, text);
+    send(message, text);
     stopReply();
   }
+
+  function failed(id, error) {
+    const mine = chat.querySelector('.row.me[data-id="' + CSS.escape(id) + '"] .bubble');
+    if (mine) mine.classList.add("failed");
+    showToast(error, true);
+  }
+
+  async function sendPhoto(file) {
+    // Uploaded with a POST (the websocket carries text only); the bot's answers and the
+    // photo's own bubble come back over the websocket like any other message.
+    const id = newId();
+    const caption = composer.value.trim();
+    composer.value = "";
+    const form = new FormData();
+    form.append("id", id);
+    form.append("caption", caption);
+    if (replyingTo !== null) form.append("reply_to", String(replyingTo));
+    form.append("photo", file, file.name || "photo");
+    uploads.add(id);
+    mark();
+    echo(id, caption ? "📷 " + caption : "📷");
+    stopReply();
+    let error = null;
+    try {
+      const answer = await fetch("/chat/photo", { method: "POST", body: form, credentials: "same-origin" });
+      let data = {};
+      try { data = await answer.json(); } catch (e) { data = {}; }
+      if (!answer.ok || !data.ok) error = data.error || words.photo_failed;
+    } catch (e) {
+      error = words.photo_failed;
+    }
+    uploads.delete(id);
+    mark();
+    if (error) failed(id, error);
+  }
+
+  document.getElementById("photo").addEventListener("click", () => photoInput.click());
+  photoInput.addEventListener("change", () => {
+    const file = photoInput.files && photoInput.files[0];
+    if (file) sendPhoto(file);
+    photoInput.value = "";
+  });
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -276,8 +374,7 @@
     if (!text) return;
     composer.value = "";
     if (askingPhone) {
-      const id = send({ type: "contact", phone: text });
-      echo(id, "📱 " + text);
+      send({ type: "contact", phone: text }, "📱 " + text);
       stopAskingPhone();
       return;
     }
@@ -308,6 +405,7 @@
   }
 
   setStatus(words.connecting, false);
+  restore();
   mark();
   connect();
 })();
