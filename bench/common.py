@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
+import random
 import statistics
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -63,3 +66,25 @@ async def scratch_postgres(server_url: str) -> AsyncIterator[str]:
         async with admin.connect() as conn:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
+
+
+# --- simulated customers, shared by the Telegram and web chat benchmarks ---
+
+
+async def wait_turn(due: float, gap_s: float, rng: random.Random) -> float:
+    """Sleep until the next tap is due (open loop); the due time of this tap."""
+    if not gap_s:
+        return 0.0
+    due = (due or time.perf_counter() + rng.uniform(0, gap_s)) + gap_s * rng.uniform(0.5, 1.5)
+    await asyncio.sleep(max(0.0, due - time.perf_counter()))
+    return due
+
+
+def is_product(label: str) -> bool:
+    """A product button in a list (name · price)."""
+    return "¥" in label and "·" in label and not label.startswith(("✅", "🧺"))
+
+
+def is_aisle(label: str) -> bool:
+    """An aisle button on the shop screen."""
+    return not label.startswith(("🧺", "🏠", "⬅", "🔍"))

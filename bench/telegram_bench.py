@@ -38,7 +38,7 @@ from sqlalchemy import func, select, update
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bench.common import machine, percentile
+from bench.common import is_aisle, is_product, machine, percentile, wait_turn
 from bench.loopback import LoopbackRequest, ScreensOnly, fake_bot_server
 from bot.handlers.telegram import (
     CONCURRENCY,
@@ -119,25 +119,6 @@ class Shopper:
 async def through_processor(app: Application, update: Update) -> None:
     """What polling does with each fetched update: the update processor, then process_update."""
     await app.update_processor.process_update(update, app.process_update(update))
-
-
-async def wait_turn(due: float, gap_s: float, rng: random.Random) -> float:
-    """Sleep until the next tap is due (open loop); the due time of this tap."""
-    if not gap_s:
-        return 0.0
-    due = (due or time.perf_counter() + rng.uniform(0, gap_s)) + gap_s * rng.uniform(0.5, 1.5)
-    await asyncio.sleep(max(0.0, due - time.perf_counter()))
-    return due
-
-
-def is_product(label: str) -> bool:
-    """A product button in a list (name · price)."""
-    return "¥" in label and "·" in label and not label.startswith(("✅", "🧺"))
-
-
-def is_aisle(label: str) -> bool:
-    """An aisle button on the shop screen."""
-    return not label.startswith(("🧺", "🏠", "⬅", "🔍"))
 
 
 # --- the workload: one session per customer per round ---------------------------------

@@ -39,7 +39,15 @@ from zoneinfo import ZoneInfo
 from aiohttp import ClientSession, ClientWebSocketResponse, CookieJar, TCPConnector, WSMsgType, web
 from sqlalchemy import func, select, update
 
-from bench.common import DEFAULT_PG, machine, percentile, scratch_postgres
+from bench.common import (
+    DEFAULT_PG,
+    is_aisle,
+    is_product,
+    machine,
+    percentile,
+    scratch_postgres,
+    wait_turn,
+)
 from core.clock import FixedClock
 from core.config import Settings
 from core.db import create_engine
@@ -189,23 +197,6 @@ class Customer:
                 await self.send({"type": "button", "data": data, "ref": seq})
                 return
         self.misses += 1
-
-
-async def wait_turn(due: float, gap_s: float, rng: random.Random) -> float:
-    """Sleep until the next tap is due (open loop, jittered); the due time of this tap."""
-    due = (due or time.perf_counter() + rng.uniform(0, gap_s)) + gap_s * rng.uniform(0.5, 1.5)
-    await asyncio.sleep(max(0.0, due - time.perf_counter()))
-    return due
-
-
-def is_product(label: str) -> bool:
-    """A product button in a list (name · price)."""
-    return "¥" in label and "·" in label and not label.startswith(("✅", "🧺"))
-
-
-def is_aisle(label: str) -> bool:
-    """An aisle button on the shop screen."""
-    return not label.startswith(("🧺", "🏠", "⬅", "🔍"))
 
 
 async def onboard(c: Customer, invite: str, n: int) -> None:
