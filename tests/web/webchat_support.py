@@ -67,6 +67,12 @@ class Page:
         """Open the websocket and say which number the page has (its own, by default)."""
         self.ws = await self.client.ws_connect("/ws")
         await self.ws.send_json({"type": "resume", "last": self.last_seq if last is None else last})
+        while True:  # the replay, however slow the database, ends with "resumed"
+            frame = await self.ws.receive(timeout=30)
+            assert frame.type == WSMsgType.TEXT, frame
+            self._take(frame.json())
+            if self.frames[-1].get("type") == "resumed":
+                break
         await self.settle()
 
     async def disconnect(self) -> None:

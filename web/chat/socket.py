@@ -58,12 +58,14 @@ class Outgoing:
 
         A fresh page (``last`` 0) gets the newest ``FRESH_PAGE`` messages, not a chat's
         whole history (edits of older bubbles among them are then simply not shown).
+        The closing ``resumed`` frame tells the page its replay is complete.
         """
         async with self.lock:
             if last == 0:
                 last = max(0, await self.chat.last_seq(self.who) - FRESH_PAGE)
             self.shown = last
             await self._catch_up(replay=True)
+            await self.ws.send_json({"type": "resumed", "last": self.shown})
 
     async def push(self, messages: list[Logged]) -> None:
         """New messages of the chat; any gap before them is read from the transcript."""
