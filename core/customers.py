@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from core.config import SUPPORTED_LOCALES
@@ -184,9 +184,13 @@ async def opt_outs(uow: UnitOfWork, customer_id: int) -> set[str]:
 
 async def live_order_count(uow: UnitOfWork, customer_id: int) -> int:
     """Orders that still count (not cancelled); zero means the next order is the first."""
-    count = await uow.session.scalar(
-        select(func.count())
-        .select_from(Order)
-        .where(Order.customer_id == customer_id, Order.status != "cancelled")
-    )
+    count = await uow.session.scalar(_LIVE_ORDERS, {"customer_id": customer_id})
     return int(count or 0)
+
+
+# Built once: the cart asks on every view (building a statement costs more than running it).
+_LIVE_ORDERS = (
+    select(func.count())
+    .select_from(Order)
+    .where(Order.customer_id == bindparam("customer_id"), Order.status != "cancelled")
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from core.catalog.reference import remembered
 from core.errors import PromoCapReached, PromoUnknown
@@ -90,13 +90,7 @@ async def customer_facts(
     uses: dict[int, int] = {}
     if promotion_ids:
         rows = await uow.session.execute(
-            select(Redemption.promotion_id, func.count())
-            .where(
-                Redemption.customer_id == customer.id,
-                Redemption.promotion_id.in_(promotion_ids),
-                Redemption.revoked_at.is_(None),
-            )
-            .group_by(Redemption.promotion_id)
+            _USES, {"customer_id": customer.id, "promotion_ids": promotion_ids}
         )
         uses = {promotion_id: int(count) for promotion_id, count in rows.all()}
     consented = customer.profile_consent_at is not None
@@ -108,6 +102,18 @@ async def customer_facts(
         has_pregnant=consented and customer.has_pregnant,
         promo_uses=uses,
     )
+
+
+# Built once: every cart view asks (building a statement costs more than running it).
+_USES = (
+    select(Redemption.promotion_id, func.count())
+    .where(
+        Redemption.customer_id == bindparam("customer_id"),
+        Redemption.promotion_id.in_(bindparam("promotion_ids", expanding=True)),
+        Redemption.revoked_at.is_(None),
+    )
+    .group_by(Redemption.promotion_id)
+)
 
 
 async def coupons_on_offer(uow: UnitOfWork) -> list[Promotion]:

@@ -8,6 +8,7 @@ import secrets
 
 from sqlalchemy import select, update
 
+from core.catalog.reference import remembered
 from core.errors import InvalidInput, NotFound, UnitHasActivePartner
 from core.models import Building, Partner, Unit
 from core.uow import UnitOfWork
@@ -71,6 +72,26 @@ async def buildings_of(uow: UnitOfWork, unit_id: int) -> list[Building]:
         select(Building).where(Building.unit_id == unit_id).order_by(Building.sort_order)
     )
     return list(rows)
+
+
+async def may_be_partner(uow: UnitOfWork, telegram_id: int) -> bool:
+    """False when no partner has this Telegram account (from a per-process set).
+
+    Every menu and ``/start`` asks whether the sender is a partner; most senders are
+    customers, and the set answers them without a query. True only means "look it up":
+    the caller still reads the partner row (and whether it is active) in its transaction.
+    A partner added in another process is recognised within ``STALE_AFTER``.
+    """
+    known = await remembered(uow, "partner_telegram_ids", _partner_telegram_ids)
+    return telegram_id in known
+
+
+async def _partner_telegram_ids(uow: UnitOfWork) -> frozenset[int]:
+    """Every partner's Telegram account, active or not, read for the cache."""
+    rows = await uow.session.scalars(
+        select(Partner.telegram_id).where(Partner.telegram_id.is_not(None))
+    )
+    return frozenset(int(telegram_id) for telegram_id in rows)
 
 
 async def active_partner(uow: UnitOfWork, unit_id: int) -> Partner | None:

@@ -8,7 +8,7 @@ name and the customer's building and room.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bot.flows.context import Ctx
 from bot.flows.events import Button, Command, Photo, Text
@@ -19,7 +19,7 @@ from bot.flows.router import on_step
 from bot.i18n import Translator, translator
 from core.models import Building, ChannelIdentity, Customer, Partner
 from core.relay import customer_behind
-from core.units import active_partner
+from core.units import active_partner, may_be_partner
 from core.uow import UnitOfWork
 
 RELAY_STEP = "relay"
@@ -207,9 +207,16 @@ async def sending_partner(ctx: Ctx) -> Partner | None:
         return None
     if not user_id.isdigit() or len(user_id) > 18:
         return None
+    if not await may_be_partner(ctx.uow, int(user_id)):
+        return None
     return await ctx.uow.session.scalar(
-        select(Partner).where(Partner.telegram_id == int(user_id), Partner.active.is_(True))
+        _ACTIVE_PARTNER, {"telegram_id": int(user_id)}
     )
+
+
+_ACTIVE_PARTNER = select(Partner).where(
+    Partner.telegram_id == bindparam("telegram_id"), Partner.active.is_(True)
+)
 
 
 async def relay_partner_answer(

@@ -25,13 +25,14 @@ from typing import TypeVar
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session, UOWTransaction
 
-from core.models import Category, DealEntry, Product, Promotion
+from core.models import Category, DealEntry, Partner, Product, Promotion
 from core.uow import UnitOfWork
 
 # The staleness bound of what customers see on browse screens for changes made elsewhere.
 STALE_AFTER = dt.timedelta(seconds=5)
 _KEY = "catalog_reference"
-_CATALOG_TYPES = (Category, Product, DealEntry, Promotion)
+# Partners too: which Telegram accounts are partners is asked on every menu (core/units.py).
+_CATALOG_TYPES = (Category, Product, DealEntry, Promotion, Partner)
 T = TypeVar("T")
 _WRITES = {"generation": 0}  # bumped by every committed ORM catalog write in this process
 
