@@ -125,6 +125,10 @@ class InlineConnection:
         """The sqlite3 module's transaction handling (None: Linli issues BEGIN itself)."""
         return self._conn.isolation_level
 
+    def run(self, sql: str, parameters: Sequence[Any]) -> int:
+        """One write at once, without SQLAlchemy (core/sqlite_direct.py); rows changed."""
+        return self._conn.execute(sql, parameters).rowcount
+
     async def commit(self) -> None:
         """Commit the open transaction."""
         self._conn.commit()

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import bindparam, delete, select, update
 
 from bot.flows.context import ChatData
+from core import sqlite_direct
 from core.app_secrets import app_secret
 from core.db import insert_or_ignore
 from core.models import ChannelIdentity, ChatState, Customer, ProcessedUpdate
@@ -72,7 +73,8 @@ async def save(
     """Write the state if nobody else did since ``version`` was read, else StateConflict."""
     now = uow.clock.now()
     if version is None:
-        first = await uow.session.execute(
+        first = await sqlite_direct.write(
+            uow,
             _built(uow, "first_state", lambda u: insert_or_ignore(u.db.is_sqlite, _STATE)),  # type: ignore[arg-type]
             {
                 "channel": channel,
@@ -83,10 +85,11 @@ async def save(
                 "updated_at": now,
             },
         )
-        if first.rowcount != 1:  # type: ignore[attr-defined]
+        if first != 1:
             raise StateConflict()
         return
-    result = await uow.session.execute(
+    changed = await sqlite_direct.write(
+        uow,
         _NEXT_VERSION,
         {
             "of_channel": channel,
@@ -98,7 +101,7 @@ async def save(
             "updated_at": now,
         },
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if changed != 1:
         raise StateConflict()
 
 
@@ -123,11 +126,12 @@ _NEXT_VERSION = (
 
 async def first_time_seen(uow: UnitOfWork, channel: str, update_id: str) -> bool:
     """Record an update id; False when it was handled before (a redelivery)."""
-    result = await uow.session.execute(
+    recorded = await sqlite_direct.write(
+        uow,
         _built(uow, "seen_update", lambda u: insert_or_ignore(u.db.is_sqlite, _SEEN)),  # type: ignore[arg-type]
         {"channel": channel, "update_id": update_id, "seen_at": uow.clock.now()},
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return recorded == 1
 
 
 async def forget_updates_before(uow: UnitOfWork, days: int = 2) -> None:
