@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.sql.dml import UpdateBase
 
-from core.sqlite_inline import InlineConnection
+from core.sqlite_inline import inline_driver
 from core.uow import UnitOfWork
 
 
@@ -32,15 +32,12 @@ class _Compiled:
     processors: tuple[Callable[[Any], Any] | None, ...]
 
 
-_COMPILED: dict[tuple[int, frozenset[str]], tuple[UpdateBase, _Compiled]] = {}
-
-
 async def write(uow: UnitOfWork, statement: UpdateBase, params: Mapping[str, Any]) -> int:
     """Run an INSERT/UPDATE/DELETE in ``uow``'s transaction; the rows it changed."""
     if uow.db.is_sqlite:
         connection = await uow.session.connection()
-        driver = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
-        if isinstance(driver, InlineConnection):
+        driver = inline_driver(connection.sync_connection)  # type: ignore[arg-type]
+        if driver is not None:
             compiled = _compiled(uow, statement, params)
             values = [
                 params[name] if process is None else process(params[name])
@@ -52,10 +49,13 @@ async def write(uow: UnitOfWork, statement: UpdateBase, params: Mapping[str, Any
 
 
 def _compiled(uow: UnitOfWork, statement: UpdateBase, params: Mapping[str, Any]) -> _Compiled:
-    """Compile once per statement and set of parameter names (an INSERT's columns)."""
-    key = (id(statement), frozenset(params))
-    found = _COMPILED.get(key)
-    if found is not None and found[0] is statement:
+    """Compile once per database, statement and set of parameter names (an INSERT's columns).
+
+    Kept in ``Database.caches`` with the statement itself, so its id cannot be reused.
+    """
+    key = f"sqlite_direct:{id(statement)}:{','.join(sorted(params))}"
+    found = uow.db.caches.get(key)
+    if found is not None:
         return found[1]
     compiled = statement.compile(
         dialect=uow.db.engine.sync_engine.dialect, column_keys=list(params)
@@ -63,5 +63,5 @@ def _compiled(uow: UnitOfWork, statement: UpdateBase, params: Mapping[str, Any])
     names = tuple(compiled.positiontup or ())
     processors = compiled._bind_processors  # what the dialect itself applies to each value
     entry = _Compiled(compiled.string, names, tuple(processors.get(name) for name in names))
-    _COMPILED[key] = (statement, entry)
+    uow.db.caches[key] = (statement, entry)
     return entry

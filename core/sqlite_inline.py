@@ -154,6 +154,12 @@ class InlineConnection:
             self._conn.close()
 
 
+def inline_driver(connection: Connection) -> InlineConnection | None:
+    """The inline sqlite3 connection under a SQLAlchemy connection (None: another driver)."""
+    driver = connection.connection.driver_connection
+    return driver if isinstance(driver, InlineConnection) else None
+
+
 def connector(path: str, timeout: float) -> Callable[[], Any]:
     """The ``async_creator`` for an engine on the SQLite file ``path``."""
 
@@ -192,8 +198,8 @@ def serialise_transactions(engine: AsyncEngine) -> None:
         try:
             # Straight to sqlite3: through exec_driver_sql this statement alone cost more
             # than a typical query of the transaction it opens.
-            driver = connection.connection.driver_connection
-            assert isinstance(driver, InlineConnection)
+            driver = inline_driver(connection)
+            assert driver is not None
             driver._conn.execute("BEGIN IMMEDIATE")
         except BaseException:
             release(connection.info)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,12 +67,7 @@ class Page:
         """Open the websocket and say which number the page has (its own, by default)."""
         self.ws = await self.client.ws_connect("/ws")
         await self.ws.send_json({"type": "resume", "last": self.last_seq if last is None else last})
-        while True:  # the replay, however slow the database, ends with "resumed"
-            frame = await self.ws.receive(timeout=30)
-            assert frame.type == WSMsgType.TEXT, frame
-            self._take(frame.json())
-            if self.frames[-1].get("type") == "resumed":
-                break
+        await self._read_until(lambda data: data.get("type") == "resumed")  # however slow
         await self.settle()
 
     async def disconnect(self) -> None:
@@ -98,15 +93,23 @@ class Page:
         assert self.ws is not None
         client_id = client_id or uuid.uuid4().hex
         await self.ws.send_json({**message, "id": client_id})
+        ack = await self._read_until(
+            lambda data: data.get("type") == "ack" and data.get("id") == client_id
+        )
+        assert "error" not in ack, ack
+        await self.settle(0.05)
+        return client_id
+
+    async def _read_until(self, wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        """Take the server's frames up to the first one ``wanted``; that frame."""
+        assert self.ws is not None
         while True:
             frame = await self.ws.receive(timeout=30)
             assert frame.type == WSMsgType.TEXT, frame
             data = frame.json()
             self._take(data)
-            if data.get("type") == "ack" and data.get("id") == client_id:
-                assert "error" not in data, data
-                await self.settle(0.05)
-                return client_id
+            if wanted(data):
+                return data
 
     async def send_photo(
         self,
