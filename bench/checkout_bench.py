@@ -21,14 +21,14 @@ from typing import NamedTuple
 from sqlalchemy import func, select, text
 
 from bench.common import DEFAULT_PG, machine, scratch_postgres, summary
-from core.clock import SystemClock
-from core.config import Settings
-from core.customers import bind_to_unit, customer_for_identity, set_address, set_phone
-from core.db import create_engine
 from core.models import Base, Category, Order, Product
 from core.orders.checkout import checkout
-from core.units import add_partner, buildings_of, create_unit
-from core.uow import Database
+from core.people.customers import bind_to_unit, customer_for_identity, set_address, set_phone
+from core.people.units import add_partner, buildings_of, create_unit
+from core.platform.clock import SystemClock
+from core.platform.config import Settings
+from core.platform.db import create_engine
+from core.platform.uow import Database
 
 PRODUCTS = 2000
 POPULAR = 20

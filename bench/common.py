@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from core.config import normalise_database_url
+from core.platform.config import normalise_database_url
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 

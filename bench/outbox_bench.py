@@ -9,7 +9,7 @@ sender's own ceiling (messages/s).
 The fake Bot API (``tests/telegram/limited_bot_api.py``) runs in its own process, as
 Telegram runs on its own machines: it answers 429 beyond ``--rate`` calls a second or one
 message per chat a second, and counts what it delivered per chat. The sender is the real
-one (``core.outbox.sender.Sender``) on python-telegram-bot's Bot over loopback HTTP; the
+one (``core.messaging.outbox.sender.Sender``) on python-telegram-bot's Bot over loopback HTTP; the
 rate is measured on the server, between its first and last delivered message.
 5,000 at 30/s take about 170 s; ``--messages`` shortens it.
 """
@@ -33,12 +33,12 @@ from zoneinfo import ZoneInfo
 
 from bench.common import machine, scratch_postgres
 from bot.handlers.telegram_outbox import TelegramTransport
-from core.clock import FixedClock
-from core.config import Settings
-from core.db import create_engine
+from core.messaging.outbox.sender import Sender
 from core.models import Base
-from core.outbox.sender import Sender
-from core.uow import Database
+from core.platform.clock import FixedClock
+from core.platform.config import Settings
+from core.platform.db import create_engine
+from core.platform.uow import Database
 from tests.outbox_support import broadcast_to, households
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -39,11 +39,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert
 
 from bench.common import machine, scratch_postgres
-from core.clock import FixedClock
-from core.config import Settings
-from core.db import create_engine
 from core.models import Base, CrateMovement, Customer, Order
-from core.uow import Database
+from core.platform.clock import FixedClock
+from core.platform.config import Settings
+from core.platform.db import create_engine
+from core.platform.uow import Database
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AS_OF = dt.date(2026, 11, 23)
@@ -219,9 +219,9 @@ def _rss_mb() -> float:
 
 async def _measure(url: str, unit_id: int, repeat: int) -> dict[str, Any]:
     """In the child: timings and memory of report + chart, and of the CSV."""
-    from core.reports.chart import weekly_chart_png
-    from core.reports.export import report_csv
-    from core.reports.value import value_report
+    from core.partners.reports.chart import weekly_chart_png
+    from core.partners.reports.export import report_csv
+    from core.partners.reports.value import value_report
 
     labels = {"orders": "orders", "customers": "customers"}
     db = await _database(url, fresh=False)

@@ -6,7 +6,7 @@ Target (issue 4): the run sheet for an evening of 300 orders in <= 200 ms.
 Orders go through the real checkout (tests/factories.place) on SQLite by default, or
 on a scratch PostgreSQL database with ``--server``; each customer has 1–4 lines of 40
 products, some with care notes, and some hold crates from earlier deliveries. The
-figure is the time of ``core.delivery.run_sheet`` (and, for comparison, ``pick_list``)
+figure is the time of ``core.delivery.batches.run_sheet`` (and, for comparison, ``pick_list``)
 in a fresh unit of work, as every tap on the Tonight screen does it.
 """
 
@@ -23,12 +23,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.common import machine, percentile
-from core.clock import FixedClock
-from core.config import Settings
-from core.db import create_engine
-from core.delivery import pick_list, run_sheet
+from core.delivery.batches import pick_list, run_sheet
 from core.models import Base
-from core.uow import Database
+from core.platform.clock import FixedClock
+from core.platform.config import Settings
+from core.platform.db import create_engine
+from core.platform.uow import Database
 from tests.factories import (
     deliver_order,
     make_bound_customer,

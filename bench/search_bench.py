@@ -22,12 +22,12 @@ from sqlalchemy import insert
 from bench.common import DEFAULT_PG, machine, scratch_postgres, summary
 from core.catalog.pinyin import search_keys
 from core.catalog.search import search_products
-from core.clock import SystemClock
-from core.config import Settings
-from core.db import create_engine
 from core.demo.data import demo_products
 from core.models import Base, Category, Product
-from core.uow import Database
+from core.platform.clock import SystemClock
+from core.platform.config import Settings
+from core.platform.db import create_engine
+from core.platform.uow import Database
 
 NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
 QUERIES = {

@@ -46,14 +46,14 @@ from bot.handlers.telegram import (
     PerChatUpdateProcessor,
     build_application,
 )
-from core import heap
-from core.clock import FixedClock
-from core.config import Settings
-from core.customers import bind_to_unit, customer_for_identity, set_address, set_phone
-from core.db import create_engine
 from core.demo.loader import load_demo
 from core.models import Base, Building, Order, Partner, Unit
-from core.uow import Database
+from core.people.customers import bind_to_unit, customer_for_identity, set_address, set_phone
+from core.platform import heap
+from core.platform.clock import FixedClock
+from core.platform.config import Settings
+from core.platform.db import create_engine
+from core.platform.uow import Database
 from tests.telegram.fake_bot_api import (
     TOKEN,
     Person,

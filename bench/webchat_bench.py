@@ -48,13 +48,13 @@ from bench.common import (
     scratch_postgres,
     wait_turn,
 )
-from core.clock import FixedClock
-from core.config import Settings
-from core.db import create_engine
 from core.demo.loader import load_demo
-from core.invites import invite_link_payload
 from core.models import Base, Order, Partner
-from core.uow import Database
+from core.people.invites import invite_link_payload
+from core.platform.clock import FixedClock
+from core.platform.config import Settings
+from core.platform.db import create_engine
+from core.platform.uow import Database
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEARCHES = ("kl", "niunai", "dm", "可乐", "鸡蛋", "pg", "mian")

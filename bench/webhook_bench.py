@@ -60,10 +60,10 @@ from core.models import ProcessedUpdate
 from tests.telegram.fake_bot_api import BOT_USER, DATE, TOKEN, Person
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVE = "from bot.cli.main import cli; cli()"
+SERVE = "from app.cli.main import cli; cli()"
 # The ceiling rounds only: no AIORateLimiter, so the bot runs as fast as the CPU lets it
 # (in production Telegram's 30 messages a second would stop it first).
-SERVE_UNLIMITED = "import web.server; web.server.production_rate_limiter = lambda: None\n" + SERVE
+SERVE_UNLIMITED = "import app.server; app.server.production_rate_limiter = lambda: None\n" + SERVE
 SECRET = "bench_webhook-secret"
 SECTIONS = ("shop", "deals", "cart", "search", "orders")
 HOOK = "/telegram/hook"

@@ -23,8 +23,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency
 from babel.support import Translations
 
-from core.config import SUPPORTED_LOCALES, get_settings
 from core.money import require_fen
+from core.platform.config import SUPPORTED_LOCALES, get_settings
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 DOMAIN = "messages"

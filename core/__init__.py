@@ -1,1 +1,5 @@
-"""Linli's domain core: models and services that know nothing of any chat channel."""
+"""Linli's domain core: the business packages, their models and the platform under them.
+
+Core knows nothing of any chat channel, of aiohttp or of Babel: it must not import bot/,
+web/ or app/ (tests/test_layout.py checks). Only ``money`` and ``errors`` live at its top.
+"""

@@ -1,7 +1,7 @@
-"""Alembic environment (async): core.migrate builds the Config, this runs the scripts.
+"""Alembic environment (async): core.platform.migrate builds the Config, this runs the scripts.
 
 The database URL is the Config's ``sqlalchemy.url``, else ``LINLI_DATABASE_URL`` via
-``core.config.load_settings``. When core.migrate hands over an open connection in
+``core.platform.config.load_settings``. When core.platform.migrate hands over an open connection in
 ``config.attributes["connection"]``, the scripts run on it, inside its transaction.
 """
 
@@ -13,9 +13,9 @@ from alembic import context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from core.config import load_settings
-from core.migrate import context_options, migration_engine
 from core.models import Base
+from core.platform.config import load_settings
+from core.platform.migrate import context_options, migration_engine
 
 config = context.config
 target_metadata = Base.metadata

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from core.clock import FixedClock
-from core.config import Settings
-from core.db import create_engine
 from core.models import Base
-from core.uow import Database
+from core.platform.clock import FixedClock
+from core.platform.config import Settings
+from core.platform.db import create_engine
+from core.platform.uow import Database
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PG_URL = os.environ.get("LINLI_TEST_DATABASE_URL", "").strip()

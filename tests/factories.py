@@ -7,11 +7,11 @@ import uuid
 from dataclasses import dataclass
 
 from core.catalog.search import index_product
-from core.customers import bind_to_unit, customer_for_identity, set_address, set_phone
 from core.models import Category, Customer, GiftRule, Partner, Product, Promotion, Unit
 from core.orders.checkout import Placed, checkout
-from core.units import add_partner, buildings_of, create_unit
-from core.uow import Database
+from core.people.customers import bind_to_unit, customer_for_identity, set_address, set_phone
+from core.people.units import add_partner, buildings_of, create_unit
+from core.platform.uow import Database
 
 _seq = itertools.count(1)
 
@@ -187,7 +187,7 @@ async def deliver_order(
     db: Database, order_id: int, *, crates: int | None = None, collected: int = 0
 ) -> bool:
     """Send the order out and hand it over at the door, crates and all."""
-    from core.crates import deliver
+    from core.delivery.crates import deliver
 
     await send_out(db, order_id)
     async with db.uow() as uow:

@@ -16,12 +16,12 @@ import os
 import signal
 from typing import Any
 
-from core.clock import FixedClock
-from core.config import Settings
-from core.db import create_engine
-from core.outbox.sender import Sender
-from core.outbox.transport import SendResult
-from core.uow import Database
+from core.messaging.outbox.sender import Sender
+from core.messaging.outbox.transport import SendResult
+from core.platform.clock import FixedClock
+from core.platform.config import Settings
+from core.platform.db import create_engine
+from core.platform.uow import Database
 
 TOKEN = "7000000001:TEST-abcdefghijklmnopqrstuvwxyz012345"  # tests.telegram.fake_bot_api's
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from core.messaging.outbox.enqueue import Recipient, RenderedMessage, create_broadcast
+from core.messaging.outbox.sender import Sender
 from core.models import ChannelIdentity, Customer
-from core.outbox.enqueue import Recipient, RenderedMessage, create_broadcast
-from core.outbox.sender import Sender
-from core.uow import Database
+from core.platform.uow import Database
 from tests.telegram.limited_bot_api import TOKEN, LimitedBotApi
 
 FIRST_CHAT = 500_000_000
@@ -94,7 +94,7 @@ class ScriptedTransport:
     """An in-process messenger: answers ok unless a chat has scripted answers left."""
 
     def __init__(self, script: dict[str, list[Any]] | None = None) -> None:
-        from core.outbox.transport import SendResult
+        from core.messaging.outbox.transport import SendResult
 
         self._ok = SendResult
         self.script = {chat: list(answers) for chat, answers in (script or {}).items()}

@@ -1,6 +1,6 @@
 """A Linli process reduced to the role: ``python -m tests.role_proc --database URL --api URL``.
 
-It tries for the scheduler/sender role (core/roles.py) like ``linli bot`` does; while it
+It tries for the scheduler/sender role (core/platform/roles.py) like ``linli bot`` does; while it
 holds it, it drains the outbox to the Bot API at ``--api`` (the test's loopback fake)
 with the role's sender. It prints ``waiting`` at start, ``held`` when it takes the role
 and ``lost`` when it loses it, one line each, and runs until SIGTERM (or SIGKILL).
@@ -13,12 +13,12 @@ import asyncio
 import datetime as dt
 import signal
 
-from core.clock import FixedClock
-from core.config import Settings
-from core.db import create_engine
-from core.outbox.sender import Sender
-from core.roles import ROLE_WORKER, Role, serve_role
-from core.uow import Database
+from core.messaging.outbox.sender import Sender
+from core.platform.clock import FixedClock
+from core.platform.config import Settings
+from core.platform.db import create_engine
+from core.platform.roles import ROLE_WORKER, Role, serve_role
+from core.platform.uow import Database
 
 TOKEN = "7000000001:TEST-abcdefghijklmnopqrstuvwxyz012345"  # tests.telegram.fake_bot_api's
 
@@ -41,7 +41,7 @@ async def main(args: argparse.Namespace) -> None:
 
     async def duties(quit_: asyncio.Event) -> None:
         print("held", flush=True)
-        # bot.schedules.role_sender without the progress texts (no catalogs to load here)
+        # app.schedules.role_sender without the progress texts (no catalogs to load here)
         sender = Sender(db, transport, worker_id=ROLE_WORKER, rate_per_s=args.rate)
         await sender.run_forever(quit_)
         print("lost", flush=True)

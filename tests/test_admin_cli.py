@@ -6,12 +6,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from bot.cli.main import cli
-from core.config import Settings
-from core.db import create_engine
+from app.cli.main import cli
 from core.models import HqOperator
-from core.operators import password_matches
-from core.uow import Database
+from core.people.operators import password_matches
+from core.platform.config import Settings
+from core.platform.db import create_engine
+from core.platform.uow import Database
 
 
 @pytest.fixture

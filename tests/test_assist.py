@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from bot.i18n import translator
 from bot.messages import explain
-from core.assist import AssistLinkInvalid, create_assist_token, redeem_assist_token
-from core.customers import customer_for_identity
 from core.errors import InvalidInput, NotFound
 from core.models import AssistToken, ChannelIdentity, Customer
-from core.units import add_partner
+from core.people.assist import AssistLinkInvalid, create_assist_token, redeem_assist_token
+from core.people.customers import customer_for_identity
+from core.people.units import add_partner
 from tests.factories import make_bound_customer, make_unit_with_partner
 
 

@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from bot.cli.main import cli
-from core.config import Settings
-from core.customers import set_household_profile
-from core.db import create_engine
+from app.cli.main import cli
 from core.models import Broadcast, Customer, OutboxMessage
-from core.uow import Database
+from core.people.customers import set_household_profile
+from core.platform.config import Settings
+from core.platform.db import create_engine
+from core.platform.uow import Database
 from tests.factories import make_bound_customer, make_unit_with_partner
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

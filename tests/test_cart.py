@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from core import cart
-from core.customers import get_customer, set_household_profile
 from core.errors import InvalidQuantity, PromoMinSpendNotMet, PromoUnknown
 from core.models import Order
+from core.orders import cart
+from core.people.customers import get_customer, set_household_profile
 from tests.factories import (
     make_bound_customer,
     make_product,

@@ -6,11 +6,11 @@ import datetime as dt
 
 from sqlalchemy import update
 
-from core import cart
 from core.catalog.deals import set_deal
 from core.catalog.reference import STALE_AFTER, browse_data, live_stock
-from core.clock import local_now
 from core.models import Product, Promotion
+from core.orders import cart
+from core.platform.clock import local_now
 from tests.factories import (
     make_bound_customer,
     make_product,

@@ -81,7 +81,7 @@ async def test_buying_more_than_is_left_is_refused_and_takes_nothing(db):
 
 
 async def test_an_unbound_customer_cannot_check_out(db):
-    from core.customers import customer_for_identity
+    from core.people.customers import customer_for_identity
 
     cola = await make_product(db, "COLA")
     async with db.uow() as uow:

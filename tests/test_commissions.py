@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 
 from core.commissions.ledger import on_delivered
 from core.commissions.statements import statement, statements_for, write_csv
-from core.crates import deliver
-from core.customers import bind_to_unit, customer_for_identity, set_address, set_phone
+from core.delivery.crates import deliver
 from core.errors import InvalidInput
 from core.models import CommissionEntry, Customer, Order
 from core.orders.lifecycle import refund
-from core.units import buildings_of, create_unit
+from core.people.customers import bind_to_unit, customer_for_identity, set_address, set_phone
+from core.people.units import buildings_of, create_unit
 from tests.conftest import shanghai
 from tests.factories import (
     deliver_order,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from bot.cli.main import cli
-from core.config import ConfigError, load_settings
+from app.cli.main import cli
+from core.platform.config import ConfigError, load_settings
 
 WRONG_SETTINGS = [
     ("LINLI_SHIPPING_FEE_FEN", "abc"),

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core.crates import (
+from core.delivery.crates import (
     balance,
     cancel_pickup,
     collect,

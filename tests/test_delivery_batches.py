@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import event
 
-from core.crates import collect, schedule_pickup
-from core.delivery import pick_list, room_key, run_sheet
+from core.delivery.batches import pick_list, room_key, run_sheet
+from core.delivery.crates import collect, schedule_pickup
 from core.errors import NotFound
 from core.models import Customer, Order, OrderLine
 from core.orders.lifecycle import cancel_by_customer, record_payment

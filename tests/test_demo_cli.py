@@ -1,8 +1,8 @@
 import pytest
 from click.testing import CliRunner
 
-from bot.cli.main import cli
-from bot.cli.units import split_buildings
+from app.cli.main import cli
+from core.people.units import split_buildings
 
 
 @pytest.fixture

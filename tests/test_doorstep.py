@@ -7,9 +7,9 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from core.crates import balance
-from core.delivery import run_sheet
-from core.doorstep import collect_crates, mark_absent, mark_delivered, mark_paid
+from core.delivery.batches import run_sheet
+from core.delivery.crates import balance
+from core.delivery.doorstep import collect_crates, mark_absent, mark_delivered, mark_paid
 from core.errors import IllegalTransition, InvalidInput, NotFound
 from core.models import CommissionEntry, Order
 from core.orders.lifecycle import cancel_by_hq

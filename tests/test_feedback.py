@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from core.delivery.feedback import MAX_COMMENT, feedback_for_unit, leave_feedback
 from core.errors import FeedbackNotAllowed, InvalidInput, NotFound
-from core.feedback import MAX_COMMENT, feedback_for_unit, leave_feedback
 from core.models import Feedback
 from core.orders.lifecycle import refund
 from tests.conftest import shanghai

@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from bot.cli.main import cli
+from app.cli.main import cli
 from core.catalog.csv_rows import COLUMNS, RowError, parse_catalog
 from core.catalog.importer import import_catalog
 from core.catalog.search import search_products

@@ -8,10 +8,10 @@ import pypdf
 import pytest
 from click.testing import CliRunner
 
-from bot.cli.main import cli
-from core.config import Settings
-from core.db import create_engine
-from core.uow import Database
+from app.cli.main import cli
+from core.platform.config import Settings
+from core.platform.db import create_engine
+from core.platform.uow import Database
 from tests.factories import make_unit_with_partner
 
 

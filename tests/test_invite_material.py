@@ -12,11 +12,11 @@ from PIL import Image
 
 from bot.messages.leaflet import leaflet_for
 from core.errors import InvalidInput
-from core.invites import invite_link_payload
-from core.invites_print.letter import MAX_LETTER, clean_letter, set_letter
-from core.invites_print.links import invite_link, qr_png
-from core.invites_print.promotion import next_promotion
 from core.models import Partner, Unit
+from core.people.invites import invite_link_payload
+from core.people.invites_print.letter import MAX_LETTER, clean_letter, set_letter
+from core.people.invites_print.links import invite_link, qr_png
+from core.people.invites_print.promotion import next_promotion
 from tests.factories import make_promotion, make_unit_with_partner
 
 

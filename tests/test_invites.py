@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.invites import (
+from core.people.invites import (
     StartPayload,
     invite_link_payload,
     parse_start_payload,
     resolve_invite,
 )
-from core.units import add_partner
+from core.people.units import add_partner
 from tests.factories import make_unit_with_partner
 
 CODE = "Ab3_-xYz09Qq"  # 12 characters of Telegram's start-parameter alphabet

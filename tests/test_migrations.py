@@ -19,10 +19,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from bot.cli.main import cli
-from core import migrate
-from core.config import normalise_database_url
+from app.cli.main import cli
 from core.models import Base
+from core.platform import migrate
+from core.platform.config import normalise_database_url
 
 PG_URL = os.environ.get("LINLI_TEST_DATABASE_URL", "").strip()
 POSTGRES = pytest.param("postgres", marks=[pytest.mark.db, pytest.mark.postgres])

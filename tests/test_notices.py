@@ -10,10 +10,8 @@ from sqlalchemy import func, select
 
 from bot.flows.state import signing_key
 from bot.messages.notices import notice_renderer
-from core.customers import set_household_profile, set_opt_out
 from core.errors import InvalidInput, NotFound
-from core.models import Broadcast, Customer, OutboxMessage
-from core.notices import (
+from core.messaging.notices import (
     FlaggedHouseholds,
     SomeBuildings,
     SomeUnits,
@@ -26,9 +24,11 @@ from core.notices import (
     schedule_notice,
     scheduled_notices,
 )
-from core.outbox.enqueue import StatusChat
-from core.outbox.sender import Sender
-from core.reports.value import Standing
+from core.messaging.outbox.enqueue import StatusChat
+from core.messaging.outbox.sender import Sender
+from core.models import Broadcast, Customer, OutboxMessage
+from core.partners.reports.value import Standing
+from core.people.customers import set_household_profile, set_opt_out
 from tests.conftest import shanghai
 from tests.factories import (
     deliver_order,

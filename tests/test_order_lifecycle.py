@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core.crates import deliver
+from core.delivery.crates import deliver
 from core.errors import CancelTooLate, IllegalTransition, InvalidInput, NotFound
 from core.models import GiftRule, Order, Product, Promotion, Redemption
 from core.orders.lifecycle import (

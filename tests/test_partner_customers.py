@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import event
 
-from core.customers import set_household_profile
 from core.errors import NotFound
 from core.models import Customer, Order
 from core.orders.lifecycle import cancel_by_hq
-from core.partner_customers import customer_card, unit_customers
+from core.partners.customers import customer_card, unit_customers
+from core.people.customers import set_household_profile
 from tests.conftest import shanghai
 from tests.factories import (
     deliver_order,
@@ -179,7 +179,7 @@ async def test_the_card_shows_phone_last_three_orders_crates_and_booked_pickups(
         numbers.append(placed.order.order_no)
         assert await deliver_order(db, placed.order.id, crates=1)
     clock.set(shanghai(2026, 11, 23, 10, 0))
-    from core.crates import schedule_pickup
+    from core.delivery.crates import schedule_pickup
 
     async with db.uow() as uow:
         await schedule_pickup(uow, customer_id=customer.id, day=dt.date(2026, 11, 24))

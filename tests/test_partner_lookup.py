@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from core.catalog.reference import STALE_AFTER
 from core.models import Partner
-from core.units import may_be_partner
+from core.people.units import may_be_partner
 from tests.factories import make_unit_with_partner
 
 

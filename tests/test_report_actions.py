@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.customers import customer_for_identity, set_opt_out
 from core.models import Customer, Promotion
-from core.reports.actions import (
+from core.partners.reports.actions import (
     MAX_RECIPIENTS,
     claim_action,
     make_coupon,
@@ -14,7 +13,8 @@ from core.reports.actions import (
     sent_action,
     week_of,
 )
-from core.reports.value import CustomerValue, Standing, ValueReport
+from core.partners.reports.value import CustomerValue, Standing, ValueReport
+from core.people.customers import customer_for_identity, set_opt_out
 from tests.conftest import shanghai
 from tests.factories import make_bound_customer, make_unit_with_partner
 

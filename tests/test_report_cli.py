@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from PIL import Image
 from sqlalchemy import update
 
-from bot.cli.main import cli
-from core.config import Settings
-from core.db import create_engine
+from app.cli.main import cli
 from core.models import Customer
-from core.uow import Database
+from core.platform.config import Settings
+from core.platform.db import create_engine
+from core.platform.uow import Database
 from tests.factories import (
     deliver_order,
     make_bound_customer,

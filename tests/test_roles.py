@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from core.db import create_engine
 from core.models import OutboxMessage
-from core.roles import ROLE_LOCK_KEY, Role, serve_role
-from core.uow import Database
+from core.platform.db import create_engine
+from core.platform.roles import ROLE_LOCK_KEY, Role, serve_role
+from core.platform.uow import Database
 from tests.outbox_support import broadcast_to, households
 from tests.telegram.limited_bot_api import LimitedBotApi
 
@@ -194,7 +194,7 @@ async def test_two_processes_one_sends_and_when_it_is_killed_the_other_finishes_
     assert took_over < 3.0  # within a retry interval or so (0.5 s here)
     assert 60 <= sum(delivered_before.values()) < 300  # killed mid-broadcast
     # The outbox's one documented window: Telegram answered, the process died before it
-    # recorded `sent` (core/outbox/sender.py). Nobody else may see a second copy.
+    # recorded `sent` (core/messaging/outbox/sender.py). Nobody else may see a second copy.
     in_window = {
         chat
         for chat, status in at_kill.items()

@@ -6,8 +6,8 @@ import logging
 
 from click.testing import CliRunner
 
-from bot.cli.main import cli
-from bot.runner import close_batch, run
+from app.cli.main import cli
+from app.runner import close_batch, run
 from tests.conftest import shanghai
 from tests.factories import make_bound_customer, make_product, make_unit_with_partner, place
 

@@ -8,15 +8,15 @@ import datetime as dt
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select, update
 
-from bot.schedules import PartnerMail, builtin_jobs, role_duties, role_sender
+from app.schedules import PartnerMail, builtin_jobs, role_duties, role_sender
 from core.catalog.deals import set_deal
-from core.config import Settings
-from core.customers import customer_for_identity, set_locale
-from core.db import create_engine
+from core.messaging.outbox.enqueue import recipients_for
 from core.models import Broadcast, Customer, OutboxMessage, Unit
-from core.outbox.enqueue import recipients_for
-from core.scheduling import CronJob, catch_up, done_runs, fire, fire_due, register
-from core.uow import Database
+from core.people.customers import customer_for_identity, set_locale
+from core.platform.config import Settings
+from core.platform.db import create_engine
+from core.platform.scheduling import CronJob, catch_up, done_runs, fire, fire_due, register
+from core.platform.uow import Database
 from tests.conftest import SHANGHAI, shanghai
 from tests.factories import (
     deliver_order,

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from core.config import Settings
-from core.db import create_engine
 from core.models import Base, Category
-from core.sqlite_inline import InlineConnection
-from core.uow import Database
+from core.platform.config import Settings
+from core.platform.db import create_engine
+from core.platform.sqlite_inline import InlineConnection
+from core.platform.uow import Database
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ import csv
 import pytest
 from click.testing import CliRunner
 
-from bot.cli.main import cli
-from bot.cli.statement import money
-from core.config import Settings
-from core.db import create_engine
-from core.uow import Database
+from app.cli.main import cli
+from app.cli.statement import money
+from core.platform.config import Settings
+from core.platform.db import create_engine
+from core.platform.uow import Database
 from tests.factories import (
     deliver_order,
     make_bound_customer,

@@ -7,8 +7,8 @@ import io
 
 from PIL import Image
 
-from core.reports.chart import cjk_font, has_cjk_font, weekly_chart_png
-from core.reports.value import Standing, ValueReport, WeekPoint
+from core.partners.reports.chart import cjk_font, has_cjk_font, weekly_chart_png
+from core.partners.reports.value import Standing, ValueReport, WeekPoint
 
 LABELS = {
     "orders": "orders",

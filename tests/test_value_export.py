@@ -6,8 +6,8 @@ import csv
 import datetime as dt
 import io
 
-from core.reports.export import COLUMNS, report_csv
-from core.reports.value import CustomerValue, Standing, ValueReport
+from core.partners.reports.export import COLUMNS, report_csv
+from core.partners.reports.value import CustomerValue, Standing, ValueReport
 
 
 def _report(customers: list[CustomerValue]) -> ValueReport:

@@ -8,10 +8,10 @@ import uuid
 
 import pytest
 
-from core.config import Settings
 from core.models import CrateMovement, Customer, Order
 from core.orders.status import Status
-from core.reports.value import Standing, Thresholds, classify, value_report
+from core.partners.reports.value import Standing, Thresholds, classify, value_report
+from core.platform.config import Settings
 from tests.conftest import shanghai
 from tests.factories import deliver_order, make_bound_customer, make_product, make_unit_with_partner
 from tests.factories import place as checkout_place

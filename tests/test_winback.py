@@ -8,11 +8,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from core.crates import collect, schedule_pickup
-from core.delivery import run_sheet
+from core.delivery.batches import run_sheet
+from core.delivery.crates import collect, schedule_pickup
 from core.errors import CrateError, InvalidInput, NotFound
 from core.models import CratePickup, WinbackQuestion
-from core.winback import (
+from core.partners.winback import (
     MAX_COMMENT,
     answers_for_unit,
     clean_comment,

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from core.uow import Database
+from core.platform.uow import Database
 
 
 @dataclass

@@ -3,7 +3,7 @@
 Two kinds: what this process saw (updates handled and their latency, the webhook's
 answers, 429s the messenger gave the outbox sender), counted as it happens; and what the
 database knows (orders placed, outbox copies sent, failed, waiting), read at each scrape
-(core/vitals.py) so every process of a deployment reports the same totals.
+(core/platform/vitals.py) so every process of a deployment reports the same totals.
 
 The registry is not prometheus_client's global one: each application (a test may make
 several) has its own, kept on the WebContext as ``ctx.extras["metrics"]``.
@@ -17,8 +17,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from core.outbox.transport import RETRY_AFTER, ButtonRows, SendResult, Transport
-from core.vitals import Vitals
+from core.messaging.outbox.transport import RETRY_AFTER, ButtonRows, SendResult, Transport
+from core.platform.vitals import Vitals
 from web.context import WebContext
 
 EXTRA = "metrics"

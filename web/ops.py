@@ -15,14 +15,14 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from core.roles import Role
-from core.vitals import Vitals, vitals
+from core.platform.roles import Role
+from core.platform.vitals import Vitals, vitals
 from web.context import WebContext, context
 from web.metrics import metrics_of
 
 log = logging.getLogger("linli.web.ops")
 
-ROLE = "role"  # ctx.extras: the Role this process tries for (bot/cli/serve.py)
+ROLE = "role"  # ctx.extras: the Role this process tries for (app/cli/serve.py)
 TELEGRAM_MODE = "telegram_mode"  # ctx.extras: "webhook", "polling" or absent (off)
 UPDATE_BACKLOG = "update_backlog"  # ctx.extras: a callable, updates queued or in flight
 DB_TIMEOUT_S = 3.0  # a health check must answer before the load balancer gives up

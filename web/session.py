@@ -12,8 +12,8 @@ from aiohttp import web
 from aiohttp_session import setup as setup_sessions
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from core.app_secrets import app_secret
-from core.uow import Database
+from core.platform.app_secrets import app_secret
+from core.platform.uow import Database
 
 COOKIE = "linli_session"
 MAX_AGE_S = 90 * 24 * 3600  # a customer stays signed in to the chat for a season

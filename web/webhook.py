@@ -25,8 +25,8 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
-from core.app_secrets import app_secret
-from core.uow import Database
+from core.platform.app_secrets import app_secret
+from core.platform.uow import Database
 from web.app import Mount
 from web.context import WebContext
 from web.metrics import metrics_of

@@ -19,7 +19,7 @@ from bot.flows.replies import (
 )
 from bot.i18n import Translator
 from core.models import Customer
-from core.uow import UnitOfWork
+from core.platform.uow import UnitOfWork
 
 
 @dataclass

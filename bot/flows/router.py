@@ -21,10 +21,10 @@ from bot.flows.events import Button, Command, Incoming
 from bot.flows.replies import Reply, Say, Toast
 from bot.i18n import Translator, translator
 from bot.messages.errors import explain
-from core.customers import customer_for_identity
 from core.errors import DomainError
 from core.models import Customer
-from core.uow import Database, UnitOfWork
+from core.people.customers import customer_for_identity
+from core.platform.uow import Database, UnitOfWork
 
 log = logging.getLogger("linli.flows")
 
@@ -189,7 +189,7 @@ def _locale_of(incoming: Incoming) -> str | None:
 
 async def _dispatch(ctx: Ctx) -> None:
     """Pick the handler for this event."""
-    from bot.flows.partner_relay import partner_message  # a flow module; it imports this one
+    from bot.flows.partner.relay import partner_message  # a flow module; it imports this one
 
     if await partner_message(ctx):
         return  # a partner answering a customer through the relay (or told how to)

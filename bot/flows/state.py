@@ -7,11 +7,11 @@ import datetime as dt
 from sqlalchemy import bindparam, delete, select, update
 
 from bot.flows.context import ChatData
-from core import sqlite_direct
-from core.app_secrets import app_secret
-from core.db import insert_or_ignore
 from core.models import ChannelIdentity, ChatState, Customer, ProcessedUpdate
-from core.uow import Database, UnitOfWork
+from core.platform import sqlite_direct
+from core.platform.app_secrets import app_secret
+from core.platform.db import insert_or_ignore
+from core.platform.uow import Database, UnitOfWork
 
 
 class StateConflict(Exception):

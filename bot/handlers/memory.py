@@ -22,8 +22,8 @@ from bot.flows.replies import (
     Toast,
 )
 from bot.flows.router import handle
-from core.relay import remember
-from core.uow import Database
+from core.messaging.relay import remember
+from core.platform.uow import Database
 
 CHANNEL = "memory"
 

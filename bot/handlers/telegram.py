@@ -9,7 +9,7 @@ blocked the bot (403 Forbidden) are logged at info and otherwise ignored; anythi
 reaches the one error handler, which logs the update id, chat id and exception and
 tells the person a short apology in their language — never a stack trace.
 
-Running it: ``linli bot`` (``bot/cli/bot.py``) long-polls Telegram with the token in
+Running it: ``linli bot`` (``app/cli/bot.py``) long-polls Telegram with the token in
 ``LINLI_TELEGRAM_TOKEN``. ``LINLI_TELEGRAM_API_URL`` points at a self-hosted Bot API
 server instead (Telegram's ``telegram-bot-api``): the bot then calls ``{url}/bot<token>/…``
 and downloads files from ``{url}/file/bot<token>/…``. Outgoing calls go through
@@ -74,8 +74,8 @@ from bot.handlers.telegram_render import (
     toast_text,
 )
 from bot.i18n import Translator, supported_locale
-from core.customers import customer_for_identity
-from core.uow import Database
+from core.people.customers import customer_for_identity
+from core.platform.uow import Database
 
 log = logging.getLogger("linli.telegram")
 
@@ -198,7 +198,7 @@ class TelegramAdapter:
         self.elsewhere: dict[str, ForwardElsewhere] = elsewhere if elsewhere is not None else {}
 
     async def run_flows(self, incoming: Incoming) -> list[Reply]:
-        """The router (on SQLite the engine's transactions take turns: core/sqlite_inline.py)."""
+        """The router (on SQLite the engine's transactions take turns: platform/sqlite_inline)."""
         return await router.handle(self.db, incoming)
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

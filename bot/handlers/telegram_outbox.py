@@ -16,7 +16,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from core.outbox.transport import (
+from core.messaging.outbox.transport import (
     BAD_REQUEST,
     FORBIDDEN,
     NETWORK,

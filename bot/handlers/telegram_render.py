@@ -28,9 +28,9 @@ from telegram.error import BadRequest, Forbidden
 from telegram.warnings import PTBUserWarning
 
 from bot.flows.replies import Document, Edit, Forward, InlineKeyboard, Reply, Say, Toast
-from core import webchat_images
-from core.relay import remember
-from core.uow import Database
+from core.messaging import webchat_images
+from core.messaging.relay import remember
+from core.platform.uow import Database
 
 log = logging.getLogger("linli.telegram")
 # Renderer._api calls known endpoints through do_api_request on purpose (to skip parsing

@@ -3,7 +3,7 @@
 A page message (typed text, a button press, a command such as ``/start PAYLOAD``, a
 typed phone number for the "share my phone" key, a menu-bar tap) becomes an
 ``Incoming`` for ``bot.flows.router.handle``; its replies are written to the chat's
-numbered transcript (``core.webchat_log``) and pushed to every page open on that chat
+numbered transcript (``core.messaging.webchat_log``) and pushed to every page open on that chat
 (``Hub``). The page's own message id is the update id, so a resend after a reconnect is
 handled once (the router dedupes), and a page that reconnects asks for what came after
 the last number it shows.
@@ -13,7 +13,7 @@ pages); to a Telegram chat (a partner's ping) they join that chat's web view —
 the partner sees after a web sign-in — and are handed to the Telegram side: the
 ``telegram_forward`` hook when the bot runs in this process (the Telegram renderer's
 ``forward``, which records relay links), else they wait in the transcript marked
-``to_telegram`` (``core.webchat_log.waiting_for_telegram``).
+``to_telegram`` (``core.messaging.webchat_log.waiting_for_telegram``).
 
 A partner signed in on the web speaks as their Telegram account (channel "telegram",
 their Telegram id): partners are known by it, so the partner flows run unchanged and
@@ -46,12 +46,12 @@ from bot.handlers.webchat_render import (
     toast_item,
 )
 from bot.i18n import supported_locale
-from core import webchat_images, webchat_log
-from core.customers import customer_for_identity
+from core.messaging import webchat_images, webchat_log
+from core.messaging.relay import customer_behind, remember
+from core.messaging.webchat_log import Logged
 from core.models import ProcessedUpdate
-from core.relay import customer_behind, remember
-from core.uow import Database
-from core.webchat_log import Logged
+from core.people.customers import customer_for_identity
+from core.platform.uow import Database
 
 log = logging.getLogger("linli.webchat")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.flows.replies import Document, Edit, InlineKeyboard, Say, Toast
 
-Item = tuple[str, dict[str, Any]]  # (kind, body) as core.webchat_log stores it
+Item = tuple[str, dict[str, Any]]  # (kind, body) as core.messaging.webchat_log stores it
 REF_PREFIX = "w"  # refs of web-shown messages, apart from Telegram's numeric message ids
 IMAGE_PATH = "/chat/image/"  # a photo sent from a page, served to its sender and recipient
 

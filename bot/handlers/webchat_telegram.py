@@ -20,7 +20,7 @@ from telegram.error import BadRequest, Forbidden
 from bot.flows.replies import Forward
 from bot.handlers.telegram_render import Renderer
 from bot.handlers.webchat import TelegramForward
-from core.uow import Database
+from core.platform.uow import Database
 
 log = logging.getLogger("linli.webchat")
 

@@ -15,7 +15,6 @@ from typing import Any
 from babel.lists import format_list
 
 from bot.i18n import N_, Translator
-from core.assist import AssistLinkInvalid
 from core.errors import (
     CancelTooLate,
     CrateError,
@@ -43,6 +42,7 @@ from core.errors import (
     UnitHasActivePartner,
 )
 from core.orders.pricing_context import MAX_LINES, MAX_QUANTITY
+from core.people.assist import AssistLinkInvalid
 
 Data = Mapping[str, Any]
 Explainer = Callable[[Data, Translator], str]

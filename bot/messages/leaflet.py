@@ -1,17 +1,17 @@
 """The leaflet's words in Chinese: the partner's letter (or a default), selling points, promotion.
 
 Used by the cockpit's Invite screen and ``linli leaflet``; rendering is in
-``core.invites_print.leaflet``.
+``core.people.invites_print.leaflet``.
 """
 
 from __future__ import annotations
 
 from bot.i18n import Translator, translator
-from core.invites_print.leaflet import LeafletText, leaflet_pdf
-from core.invites_print.links import invite_link
-from core.invites_print.promotion import next_promotion
 from core.models import Partner, Promotion, Unit
-from core.uow import UnitOfWork
+from core.people.invites_print.leaflet import LeafletText, leaflet_pdf
+from core.people.invites_print.links import invite_link
+from core.people.invites_print.promotion import next_promotion
+from core.platform.uow import UnitOfWork
 
 LEAFLET_LOCALE = "zh_CN"  # leaflets go on notice boards and doors of a Chinese building
 

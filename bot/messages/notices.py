@@ -1,6 +1,6 @@
 """A notice as a household reads it: the kind's heading in their language, the text, a stop button.
 
-Core (``core.notices.schedule_notice``) takes ``notice_renderer(key)`` and calls it once
+Core (``core.messaging.notices.schedule_notice``) takes ``notice_renderer(key)`` and calls it once
 per notice; the result renders each recipient's copy when the outbox rows are written,
 so the sender only copies bytes. The partner's preview uses ``notice_text`` too: what
 they see is exactly what a customer reads.
@@ -8,10 +8,10 @@ they see is exactly what a customer reads.
 
 from __future__ import annotations
 
-from bot.flows.broadcast_stop import with_stop_button
+from bot.flows.customer.broadcast_stop import with_stop_button
 from bot.i18n import N_, translator
-from core.notices import Render, RenderFor
-from core.outbox.enqueue import CATEGORY_OF_KIND, Recipient, RenderedMessage
+from core.messaging.notices import Render, RenderFor
+from core.messaging.outbox.enqueue import CATEGORY_OF_KIND, Recipient, RenderedMessage
 
 HEADINGS = {
     "outage": N_("⚠️ Outage notice"),

@@ -1,6 +1,6 @@
 """The broadcast owner's status message: progress while sending, the delivery report at the end.
 
-Core counts (``core.outbox.enqueue.Progress``); this builds the words, in the owner's
+Core counts (``core.messaging.outbox.enqueue.Progress``); this builds the words, in the owner's
 language, for ``Sender(progress_text=...)``.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from babel.numbers import format_decimal
 
 from bot.i18n import N_, Translator, translator
-from core.outbox.enqueue import Progress
+from core.messaging.outbox.enqueue import Progress
 
 SENDING = N_("📣 Sending: {sent} / {total} sent")
 BLOCKED = N_("{count} blocked the bot")

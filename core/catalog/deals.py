@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, select
 from core.catalog.search import product_by_sku
 from core.errors import InvalidInput, ProductUnavailable
 from core.models import DealEntry, Product
-from core.uow import UnitOfWork
+from core.platform.uow import UnitOfWork
 
 MIN_DEALS = 200  # PRODUCT.md: at least 200 products at a "crazy price" every day
 

@@ -9,8 +9,8 @@ from sqlalchemy import bindparam, select
 from core.catalog.search import product_by_sku
 from core.errors import InvalidInput
 from core.models import GiftRule, Product
+from core.platform.uow import UnitOfWork
 from core.pricing.types import GiftOffer, PricedProduct
-from core.uow import UnitOfWork
 
 # Built once: checkout runs this on every order, and building statements costs more than
 # running them.

@@ -12,7 +12,7 @@ from tqdm import tqdm
 from core.catalog.csv_rows import CatalogRow, RowError, parse_catalog
 from core.catalog.search import index_product
 from core.models import Category, Product
-from core.uow import UnitOfWork
+from core.platform.uow import UnitOfWork
 
 _IN_CHUNK = 500
 _FLUSH_EVERY = 1000

@@ -26,12 +26,12 @@ from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from core.models import Category, DealEntry, Partner, Product, Promotion
-from core.uow import UnitOfWork
+from core.platform.uow import UnitOfWork
 
 # The staleness bound of what customers see on browse screens for changes made elsewhere.
 STALE_AFTER = dt.timedelta(seconds=5)
 _KEY = "catalog_reference"
-# Partners too: which Telegram accounts are partners is asked on every menu (core/units.py).
+# Partners too: which Telegram accounts are partners is asked on every menu (core/people/units.py).
 _CATALOG_TYPES = (Category, Product, DealEntry, Promotion, Partner)
 T = TypeVar("T")
 _WRITES = {"generation": 0}  # bumped by every committed ORM catalog write in this process

@@ -10,7 +10,7 @@ from core.catalog.pinyin import normalise_query, search_keys
 from core.catalog.search_index import SearchIndex, find
 from core.errors import NotFound
 from core.models import Category, Product
-from core.uow import UnitOfWork
+from core.platform.uow import UnitOfWork
 
 MAX_QUERY_CHARS = 50
 MAX_TOKENS = 5
@@ -91,3 +91,21 @@ async def product_by_sku(uow: UnitOfWork, sku: str) -> Product:
     if product is None:
         raise NotFound(what="product", key=sku)
     return product
+
+
+async def product_by_id(uow: UnitOfWork, product_id: int) -> Product | None:
+    """A product by id, listed or not; None when there is none (a stale button)."""
+    return await uow.session.get(Product, product_id)
+
+
+async def products_by_ids(uow: UnitOfWork, product_ids: list[int]) -> dict[int, Product]:
+    """Products by id, in one query; ids with no product are left out."""
+    if not product_ids:
+        return {}
+    rows = await uow.session.scalars(select(Product).where(Product.id.in_(product_ids)))
+    return {product.id: product for product in rows}
+
+
+async def category_by_id(uow: UnitOfWork, category_id: int) -> Category | None:
+    """An aisle by id; None when there is none (a stale button)."""
+    return await uow.session.get(Category, category_id)

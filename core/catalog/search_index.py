@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from core.models import Product
-from core.uow import UnitOfWork
+from core.platform.uow import UnitOfWork
 
 _LATIN = re.compile(r"^[a-z0-9]+$")
 _HAS_ASCII_LETTER = re.compile(r"[a-z]")

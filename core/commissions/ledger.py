@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from sqlalchemy import exists, select
 
-from core.clock import local_now
-from core.db import insert_or_ignore
 from core.models import ChannelIdentity, CommissionEntry, Customer, Order, Partner
 from core.models.commissions import (
     CLAWBACK_DELIVERY,
@@ -24,7 +22,9 @@ from core.models.commissions import (
     DELIVERY,
     NEW_CUSTOMER,
 )
-from core.uow import UnitOfWork
+from core.platform.clock import local_now
+from core.platform.db import insert_or_ignore
+from core.platform.uow import UnitOfWork
 
 TELEGRAM = "telegram"
 _LEDGER = CommissionEntry.__table__

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from core.errors import InvalidInput, NotFound
 from core.models import CommissionEntry, Order, Partner, Unit
 from core.money import yuan_str
-from core.uow import UnitOfWork
+from core.platform.uow import UnitOfWork
 
 MONTH_FORMAT = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 CSV_HEADER = (

@@ -12,9 +12,9 @@ from core.catalog.deals import count_deals
 from core.catalog.search import index_product
 from core.demo.data import CATEGORIES, GIFTS, PROMOTIONS, UNITS, demo_products, pick_deals
 from core.models import Building, Category, DealEntry, GiftRule, Product, Promotion, Unit
-from core.operators import add_operator, operator_by_username, password_matches
-from core.units import active_partner, add_partner, create_unit
-from core.uow import UnitOfWork
+from core.people.operators import add_operator, operator_by_username, password_matches
+from core.people.units import active_partner, add_partner, create_unit
+from core.platform.uow import UnitOfWork
 
 MIN_DEALS = 200
 # The console's demo sign-in, printed by ``linli demo`` so a newcomer can open /admin.

@@ -1,4 +1,8 @@
-"""Every table, imported here so Alembic and ``Base.metadata`` see them all."""
+"""Every table, imported here so Alembic and ``Base.metadata`` see them all.
+
+Typed SQLAlchemy 2 models and the values their columns take; they import nothing of core
+but each other (no services, no platform), nor bot/, web/ or app/.
+"""
 
 from core.models.base import Base, UTCDateTime
 from core.models.catalog import Category, DealEntry, GiftRule, Product

@@ -19,6 +19,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, UTCDateTime
 
+# The values of OutboxMessage.status.
+PENDING, SENDING, SENT = "pending", "sending", "sent"
+BLOCKED, FAILED, OPTED_OUT, CANCELLED = "blocked", "failed", "opted_out", "cancelled"
+
 
 class Broadcast(Base):
     """A message to many people: what, to whom (a unit or the city), when, and how it went.

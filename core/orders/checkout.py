@@ -14,15 +14,15 @@ from functools import lru_cache
 from sqlalchemy import Integer, Update, bindparam, case, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from core.clock import local_now
 from core.errors import CustomerNotBound, InvalidInput, OutOfStock
 from core.models import Customer, GiftRule, Order, OrderLine, Partner, Product, Unit
 from core.orders.delivery_date import delivery_slot
 from core.orders.pricing_context import MAX_LINES, PricedCart, price_items
+from core.orders.promotions import redeem
 from core.orders.status import Status
+from core.platform.clock import local_now
+from core.platform.uow import Database, UnitOfWork
 from core.pricing.types import QuoteLine
-from core.promotions import redeem
-from core.uow import Database, UnitOfWork
 
 MAX_KEY_LENGTH = 64
 ATTEMPTS = 4

@@ -12,9 +12,9 @@ from core.commissions.ledger import on_refunded
 from core.errors import CancelTooLate, IllegalTransition, InvalidInput, NotFound
 from core.models import GiftRule, Order, OrderLine, Product, Unit
 from core.orders.delivery_date import cutoff_instant
+from core.orders.promotions import revoke
 from core.orders.status import TIMESTAMP_COLUMN, Status, can_move
-from core.promotions import revoke
-from core.uow import UnitOfWork
+from core.platform.uow import UnitOfWork
 
 PAYMENT_METHODS = ("cash", "transfer")
 MAX_REASON = 200
@@ -49,7 +49,7 @@ async def move(uow: UnitOfWork, order: Order, requested: Status) -> bool:
 async def advance(uow: UnitOfWork, order_id: int, requested: Status) -> bool:
     """Partner/HQ moves along placed → picked → out_for_delivery.
 
-    Delivering goes through ``core.crates.deliver`` (it issues the crates); cancelling and
+    Delivering goes through ``core.delivery.crates.deliver`` (it issues the crates); cancelling and
     refunding have their own functions (they give things back).
     """
     if requested in (Status.DELIVERED, Status.CANCELLED, Status.REFUNDED):

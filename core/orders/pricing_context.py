@@ -8,10 +8,12 @@ from dataclasses import dataclass, replace
 from sqlalchemy import bindparam, select
 
 from core.catalog.gifts import gift_offers_for
-from core.clock import local_now
-from core.customers import live_order_count
 from core.errors import EmptyCart, InvalidQuantity, ProductUnavailable, PromoUnknown
 from core.models import Customer, DealEntry, Product, Promotion
+from core.orders.promotions import customer_facts, promotion_by_code, rule_for
+from core.people.customers import live_order_count
+from core.platform.clock import local_now
+from core.platform.uow import UnitOfWork
 from core.pricing.quote import quote
 from core.pricing.types import (
     CartItem,
@@ -22,8 +24,6 @@ from core.pricing.types import (
     PromoRule,
     Quote,
 )
-from core.promotions import customer_facts, promotion_by_code, rule_for
-from core.uow import UnitOfWork
 
 MAX_QUANTITY = 99
 MAX_LINES = 60

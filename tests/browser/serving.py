@@ -7,9 +7,9 @@ from contextlib import asynccontextmanager
 
 from aiohttp.test_utils import TestServer
 
-from core.clock import local_now
 from core.demo.loader import load_demo
-from core.uow import Database
+from core.platform.clock import local_now
+from core.platform.uow import Database
 from web.app import Mount, create_app
 from web.context import WebContext
 

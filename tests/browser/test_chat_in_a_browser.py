@@ -9,8 +9,8 @@ from pathlib import Path
 from playwright.async_api import Browser, Page
 from sqlalchemy import select
 
-from core.invites import invite_link_payload
 from core.models import Order
+from core.people.invites import invite_link_payload
 from tests.browser.conftest import PHONE
 from tests.browser.serving import demo_city, serving
 from tests.web.test_webchat_journey import jinxiu_partner

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.async_api import Browser, WebSocketRoute
 
-from core.invites import invite_link_payload
+from core.people.invites import invite_link_payload
 from tests.browser.conftest import PHONE
 from tests.browser.serving import demo_city, serving
 from tests.browser.test_chat_in_a_browser import last_bot_text, press, say, settled

@@ -8,7 +8,7 @@ from bot.flows import callbacks, state
 from bot.flows.events import Button
 from bot.handlers.memory import MemoryChannel
 from core.models import Customer
-from core.uow import Database
+from core.platform.uow import Database
 from tests.factories import UnitSetup
 from tests.flows.shopping import make_shopper
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from core.cart import cart_items, set_quantity
-from core.customers import bind_to_unit, customer_for_identity, set_address, set_phone
 from core.models import Customer, Order, Product
-from core.uow import Database
+from core.orders.cart import cart_items, set_quantity
+from core.people.customers import bind_to_unit, customer_for_identity, set_address, set_phone
+from core.platform.uow import Database
 from tests.factories import UnitSetup
 
 

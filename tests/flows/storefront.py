@@ -6,13 +6,13 @@ from sqlalchemy import select
 
 from bot.flows.events import Command
 from bot.handlers.memory import CHANNEL, MemoryChannel
-from core.cart import view
 from core.catalog.deals import set_deal
 from core.catalog.search import index_product
-from core.clock import local_now
-from core.customers import customer_for_identity
 from core.models import Customer, Product
-from core.uow import Database
+from core.orders.cart import view
+from core.people.customers import customer_for_identity
+from core.platform.clock import local_now
+from core.platform.uow import Database
 from tests.factories import make_aisle, make_product, make_unit_with_partner
 from tests.flows.shopping import make_shopper
 

@@ -7,7 +7,7 @@ import datetime as dt
 from bot.flows.events import Command
 from bot.flows.payloads import Crates
 from bot.handlers.memory import MemoryChannel
-from core.delivery import run_sheet
+from core.delivery.batches import run_sheet
 from core.models import CratePickup
 from tests.conftest import shanghai
 from tests.factories import deliver_order, make_product, make_unit_with_partner, place

@@ -8,10 +8,10 @@ from bot.flows import router
 from bot.flows.context import Ctx
 from bot.flows.events import Button, Command, Text
 from bot.handlers.memory import MemoryChannel
-from core.cart import cart_items, set_quantity
-from core.customers import customer_for_identity
 from core.errors import OutOfStock
 from core.models import ChatState
+from core.orders.cart import cart_items, set_quantity
+from core.people.customers import customer_for_identity
 from tests.factories import make_bound_customer, make_product, make_unit_with_partner
 
 

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from bot.flows.events import Button, Command, Contact, Photo, Text, Unsupported
 from bot.flows.replies import Edit, Forward, Say, Toast
 from bot.handlers.memory import MemoryChannel
-from core.clock import FixedClock
-from core.config import Settings
-from core.db import create_engine
 from core.models import Base
-from core.uow import Database
+from core.platform.clock import FixedClock
+from core.platform.config import Settings
+from core.platform.db import create_engine
+from core.platform.uow import Database
 from tests.factories import make_product, make_unit_with_partner
 
 POT = Path(__file__).resolve().parents[2] / "bot" / "locales" / "messages.pot"

@@ -12,19 +12,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.flows import guided_keys as keys
 from bot.flows.events import Command, Contact, Text, Unsupported
+from bot.flows.guided import keys
 from bot.handlers.memory import MemoryChannel
 from bot.i18n import translator
-from core.assist import create_assist_token
-from core.cart import set_quantity
-from core.clock import FixedClock
-from core.config import Settings
-from core.customers import bind_to_unit, customer_for_identity, set_address, set_phone
-from core.db import create_engine
 from core.models import Base, Customer, Order, OrderLine
-from core.units import add_partner
-from core.uow import Database
+from core.orders.cart import set_quantity
+from core.people.assist import create_assist_token
+from core.people.customers import bind_to_unit, customer_for_identity, set_address, set_phone
+from core.people.units import add_partner
+from core.platform.clock import FixedClock
+from core.platform.config import Settings
+from core.platform.db import create_engine
+from core.platform.uow import Database
 from tests.factories import UnitSetup, make_category, make_product, make_unit_with_partner
 
 

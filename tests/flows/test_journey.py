@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from bot.flows.events import Button, Command, Contact, Text
 from bot.handlers.memory import MemoryChannel
 from core.catalog.deals import set_deal
-from core.invites import invite_link_payload
 from core.models import Order, Product
+from core.people.invites import invite_link_payload
 from tests.factories import make_product, make_promotion, make_unit_with_partner
 
 ME = "journey-1"

@@ -9,10 +9,10 @@ import pytest
 from bot.flows.events import Command, Contact, Location, Photo, Text, Unsupported
 from bot.handlers.memory import MemoryChannel
 from bot.i18n import translator
-from core.customers import customer_for_identity
-from core.invites import invite_link_payload
 from core.models import Building, Customer, Unit
-from core.units import add_partner, create_unit
+from core.people.customers import customer_for_identity
+from core.people.invites import invite_link_payload
+from core.people.units import add_partner, create_unit
 from tests.factories import make_unit_with_partner
 
 EN = translator("en")
@@ -103,7 +103,7 @@ async def test_a_second_partners_link_does_not_rebind_a_customer(db):
     await channel.send("u1", Text("1203"))
     await channel.send("u1", Text("13912345678"))
     async with db.uow() as uow:
-        from core.units import active_partner, unit_by_code
+        from core.people.units import active_partner, unit_by_code
 
         other = await active_partner(uow, (await unit_by_code(uow, "yangguang")).id)
     await channel.send("u1", Command("start", invite_link_payload(other.invite_code, 3)))

@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 from bot.flows.events import Command
 from bot.flows.payloads import OrderAction
 from bot.handlers.memory import MemoryChannel
-from core.cart import cart_items
 from core.catalog.deals import set_deal
 from core.models import CartLine, Order, Product
+from core.orders.cart import cart_items
 from tests.conftest import shanghai
 from tests.factories import make_gift_rule, make_product, make_unit_with_partner, place
 from tests.flows.memory_shoppers import (

@@ -6,16 +6,16 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from bot.flows import winback
 from bot.flows.events import Button, Command, Photo, Text
-from bot.flows.partner_crates import CratesVisit
-from bot.flows.partner_home import PartnerScreen
-from bot.flows.winback import WinbackReason
+from bot.flows.partner import winback
+from bot.flows.partner.crates import CratesVisit
+from bot.flows.partner.home import PartnerScreen
+from bot.flows.partner.winback import WinbackReason
 from bot.handlers.memory import MemoryChannel
 from bot.i18n import translator
-from core.customers import set_opt_out
 from core.models import CratePickup, Customer, WinbackQuestion
-from core.winback import MAX_COMMENT
+from core.partners.winback import MAX_COMMENT
+from core.people.customers import set_opt_out
 from tests.conftest import shanghai
 from tests.factories import UnitSetup, deliver_order, make_product, make_unit_with_partner, place
 from tests.flows.memory_shoppers import (

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from bot.flows import partner_relay
 from bot.flows.events import Command, Photo, Text
-from bot.flows.partner_customers import CustomerOpen, CustomerWrite
-from bot.flows.partner_home import PartnerScreen
+from bot.flows.partner import relay as partner_relay
+from bot.flows.partner.customers import CustomerOpen, CustomerWrite
+from bot.flows.partner.home import PartnerScreen
 from bot.handlers.memory import MemoryChannel, Message
 from bot.i18n import translator
-from core.customers import set_household_profile
 from core.models import Customer
+from core.people.customers import set_household_profile
 from tests.factories import (
     UnitSetup,
     deliver_order,

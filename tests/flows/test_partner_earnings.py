@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.flows.events import Command
-from bot.flows.partner_earnings import EarningsMonth
+from bot.flows.partner.earnings import EarningsMonth
 from bot.handlers.memory import MemoryChannel
 from core.models import CommissionEntry
 from tests.factories import (

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.flows.events import Command
-from bot.flows.partner_home import PartnerScreen
+from bot.flows.partner.home import PartnerScreen
 from bot.handlers.memory import MemoryChannel
-from core.units import add_partner
+from core.people.units import add_partner
 from tests.factories import make_unit_with_partner
 from tests.flows.memory_shoppers import memory_shopper, press_payload
 

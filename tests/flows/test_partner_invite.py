@@ -9,12 +9,12 @@ import zxingcpp
 from PIL import Image
 
 from bot.flows.events import Command, Photo, Text
-from bot.flows.partner_invite_payloads import InviteAssist, InviteEditLetter, InviteLeaflet
+from bot.flows.partner.invite_payloads import InviteAssist, InviteEditLetter, InviteLeaflet
 from bot.handlers.memory import MemoryChannel
-from core.invites_print.letter import MAX_LETTER
-from core.invites_print.links import invite_link
 from core.models import Customer, Partner
-from core.units import add_partner
+from core.people.invites_print.letter import MAX_LETTER
+from core.people.invites_print.links import invite_link
+from core.people.units import add_partner
 from tests.factories import make_unit_with_partner
 from tests.flows.memory_shoppers import memory_shopper, press_payload, texts
 

@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from bot.flows import state
 from bot.flows.events import Button, Command, Photo, Text
-from bot.flows.partner_notices import NoticeAudience, NoticeCancel, NoticeConfirm, NoticeKind
+from bot.flows.partner.notices import NoticeAudience, NoticeCancel, NoticeConfirm, NoticeKind
 from bot.handlers.memory import MemoryChannel
-from core.customers import set_household_profile, set_opt_out
 from core.models import Broadcast, Customer, OutboxMessage
+from core.people.customers import set_household_profile, set_opt_out
 from tests.conftest import shanghai
 from tests.factories import make_unit_with_partner
 from tests.flows.memory_shoppers import EXPIRED, count, last_labels, memory_shopper, press_payload

@@ -12,10 +12,10 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.flows.events import Command
-from bot.flows.partner_report import ReportCsv, ReportPlan, ReportSend
+from bot.flows.partner.report import ReportCsv, ReportPlan, ReportSend
 from bot.handlers.memory import MemoryChannel
-from core.customers import set_opt_out
 from core.models import CratePickup, Customer, Promotion, ReportAction, WinbackQuestion
+from core.people.customers import set_opt_out
 from tests.conftest import shanghai
 from tests.factories import UnitSetup, make_unit_with_partner
 from tests.flows.memory_shoppers import (

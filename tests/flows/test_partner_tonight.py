@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.flows.events import Command
-from bot.flows.partner_tonight_payloads import TonightAct, TonightStop
+from bot.flows.partner.tonight_payloads import TonightAct, TonightStop
 from bot.handlers.memory import MemoryChannel
 from core.models import CommissionEntry, Order
 from tests.conftest import shanghai

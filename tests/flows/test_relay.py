@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bot.flows import partner_relay
 from bot.flows.events import Command, Photo, Text, Unsupported
+from bot.flows.partner import relay as partner_relay
 from bot.handlers.memory import MemoryChannel, Message
 from bot.i18n import translator
-from core.customers import bind_to_unit, customer_for_identity, set_address
 from core.models import Customer
-from core.units import add_partner
+from core.people.customers import bind_to_unit, customer_for_identity, set_address
+from core.people.units import add_partner
 from tests.factories import UnitSetup, make_unit_with_partner
 
 HINT = translator("zh_CN").gettext(partner_relay.PARTNER_HINT)

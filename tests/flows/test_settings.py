@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.flows.events import Command, Contact, Text
 from bot.handlers.memory import MemoryChannel
-from core.customers import (
+from core.models import Building, Customer
+from core.people.customers import (
     bind_to_unit,
     customer_for_identity,
     opt_outs,
@@ -12,7 +13,6 @@ from core.customers import (
     set_household_profile,
     set_phone,
 )
-from core.models import Building, Customer
 from tests.factories import UnitSetup, make_unit_with_partner
 
 

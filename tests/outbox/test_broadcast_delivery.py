@@ -6,8 +6,8 @@ import itertools
 
 from sqlalchemy import select
 
+from core.messaging.outbox.enqueue import progress
 from core.models import Broadcast, Customer, OutboxMessage
-from core.outbox.enqueue import progress
 from tests.outbox_support import broadcast_to, households, telegram_sender
 from tests.telegram.limited_bot_api import LimitedBotApi
 
@@ -56,8 +56,8 @@ PARTNER_CHAT = 900_000_001
 
 async def test_two_thousand_households_get_one_copy_each_and_the_partner_a_true_report(db):
     from bot.messages.outbox import progress_text
-    from core.customers import set_opt_out
-    from core.outbox.enqueue import StatusChat
+    from core.messaging.outbox.enqueue import StatusChat
+    from core.people.customers import set_opt_out
 
     people = await households(db, 2000)
     blocked = {int(p.chat_id) for p in people[100:120]}

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from core.db import create_engine
-from core.uow import Database
+from core.platform.db import create_engine
+from core.platform.uow import Database
 from tests.outbox_support import broadcast_to, households, telegram_sender
 from tests.telegram.limited_bot_api import LimitedBotApi
 

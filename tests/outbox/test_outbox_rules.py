@@ -9,12 +9,12 @@ import time
 import pytest
 from sqlalchemy import func, select, update
 
-from core.customers import set_opt_out
+from core.messaging.outbox.enqueue import cancel_broadcast, create_broadcast, progress
+from core.messaging.outbox.quiet import in_quiet_hours, quiet_hours_end
+from core.messaging.outbox.sender import Sender
+from core.messaging.outbox.transport import SendResult
 from core.models import Broadcast, Customer, OutboxMessage
-from core.outbox.enqueue import cancel_broadcast, create_broadcast, progress
-from core.outbox.quiet import in_quiet_hours, quiet_hours_end
-from core.outbox.sender import Sender
-from core.outbox.transport import SendResult
+from core.people.customers import set_opt_out
 from tests.conftest import SHANGHAI, shanghai
 from tests.outbox_support import ScriptedTransport, broadcast_to, households, notice
 
@@ -293,7 +293,7 @@ async def test_a_sender_left_running_picks_up_a_broadcast_made_after_it_started(
 
 async def test_a_progress_tick_that_comes_after_the_delivery_report_does_not_overwrite_it(db):
     from bot.messages.outbox import progress_text
-    from core.outbox.enqueue import StatusChat
+    from core.messaging.outbox.enqueue import StatusChat
 
     people = await households(db, 5)
     broadcast_id = await broadcast_to(db, people, status_chat=StatusChat("77", locale="en"))

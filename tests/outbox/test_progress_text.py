@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.messages.outbox import progress_text
-from core.outbox.enqueue import progress_of
+from core.messaging.outbox.enqueue import progress_of
 
 
 def test_progress_reads_sent_out_of_those_to_send_and_the_blocked():

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram.ext import Application
 
-from core.uow import Database
+from core.platform.uow import Database
 from tests.telegram.fake_bot_api import telegram_app
 
 

@@ -24,9 +24,9 @@ from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.handlers.telegram import build_application
-from core.customers import bind_to_unit, customer_for_identity, set_address, set_phone
 from core.models import Customer
-from core.uow import Database
+from core.people.customers import bind_to_unit, customer_for_identity, set_address, set_phone
+from core.platform.uow import Database
 from tests.factories import UnitSetup
 
 BOT_ID = 7000000001

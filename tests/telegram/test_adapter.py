@@ -14,14 +14,14 @@ from click.testing import CliRunner
 from sqlalchemy import select
 from telegram import Update
 
-from bot.cli.main import cli
+from app.cli.main import cli
 from bot.flows import router
 from bot.flows.events import Button, Command, Contact, Incoming, Location, Photo, Text, Unsupported
 from bot.flows.replies import Edit, Forward, InlineButton, Reply, Say, Toast
 from bot.handlers.telegram import APOLOGY, PerChatUpdateProcessor, register_commands
-from core.customers import customer_for_identity
 from core.models import RelayLink
-from core.uow import Database
+from core.people.customers import customer_for_identity
+from core.platform.uow import Database
 from tests.factories import make_unit_with_partner
 from tests.telegram.fake_bot_api import (
     BOT_USERNAME,

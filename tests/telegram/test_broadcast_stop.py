@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.flows import state
-from bot.flows.broadcast_stop import with_stop_button
-from core.customers import opt_outs
+from bot.flows.customer.broadcast_stop import with_stop_button
+from core.messaging.outbox.enqueue import create_broadcast, unit_recipients
+from core.messaging.outbox.sender import Sender
 from core.models import OutboxMessage
-from core.outbox.enqueue import create_broadcast, unit_recipients
-from core.outbox.sender import Sender
+from core.people.customers import opt_outs
 from tests.factories import make_unit_with_partner
 from tests.outbox_support import ScriptedTransport, notice
 from tests.telegram.fake_bot_api import (

@@ -7,8 +7,8 @@ import asyncio
 from sqlalchemy import func, select
 
 from core.catalog.deals import set_deal
-from core.invites import invite_link_payload
 from core.models import Order
+from core.people.invites import invite_link_payload
 from tests.factories import make_product, make_promotion, make_unit_with_partner
 from tests.telegram.fake_bot_api import (
     Person,

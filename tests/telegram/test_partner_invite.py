@@ -8,7 +8,7 @@ import pypdf
 import zxingcpp
 from PIL import Image
 
-from core.invites_print.links import invite_link
+from core.people.invites_print.links import invite_link
 from tests.factories import make_unit_with_partner
 from tests.telegram.fake_bot_api import Person, press, recorder, send_text
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.flows import callbacks, state
-from bot.flows.partner_tonight_payloads import TonightAct
+from bot.flows.partner.tonight_payloads import TonightAct
 from core.commissions.statements import statement
-from core.crates import balance
+from core.delivery.crates import balance
 from core.models import CommissionEntry, Order
 from tests.conftest import shanghai
 from tests.factories import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.flows.replies import Forward
 from bot.handlers.telegram_render import Renderer
-from core import webchat_images
+from core.messaging import webchat_images
 from tests.telegram.fake_bot_api import recorder, telegram_app
 from tests.web.test_webchat_photos import phone_photo
 

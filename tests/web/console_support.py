@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from core.operators import add_operator
-from core.uow import Database
+from core.people.operators import add_operator
+from core.platform.uow import Database
 from web.app import create_app
 from web.console import mount
 from web.context import WebContext

@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient, TestServer
 from telegram.ext import Application
 
-from core.roles import Role
-from core.uow import Database
+from core.platform.roles import Role
+from core.platform.uow import Database
 from tests.telegram.fake_bot_api import Person, RecordingRequest, message_update, telegram_app
 from web.app import create_app
 from web.context import WebContext

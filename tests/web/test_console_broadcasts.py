@@ -1,4 +1,4 @@
-"""Broadcasts from the console: preview, schedule through core.notices, outbox progress."""
+"""Broadcasts from the console: preview, schedule through messaging.notices, outbox progress."""
 
 import re
 

@@ -1,7 +1,7 @@
 """A newcomer signs in with the demo operator ``linli demo`` prints and opens every page."""
 
-from core.clock import local_now
 from core.demo.loader import DEMO_OPERATOR, load_demo
+from core.platform.clock import local_now
 from tests.web.console_support import console, sign_in
 
 PAGES = ["/admin/", "/admin/catalog", "/admin/deals", "/admin/promos", "/admin/units",

@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core import cart
 from core.catalog.deals import set_deal
 from core.errors import PromoUnknown
 from core.models import Category, Customer, DealEntry, Product, Promotion
+from core.orders import cart
 from tests.factories import make_bound_customer, make_product, make_unit_with_partner
 from tests.web.console_support import add_hq, console, sign_in
 

@@ -1,8 +1,8 @@
-"""Units, buildings and partners in the console, over core/units.py."""
+"""Units, buildings and partners in the console, over core/people/units.py."""
 
 import datetime as dt
 
-from core.units import active_partner, buildings_of, unit_by_code
+from core.people.units import active_partner, buildings_of, unit_by_code
 from tests.web.console_support import add_hq, console, sign_in
 
 

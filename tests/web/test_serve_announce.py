@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from app.server import announce, local_base
 from web.context import ANNOUNCE, WebContext
-from web.server import announce, local_base
 
 
 def test_the_address_to_open_is_local_even_when_serving_every_interface():

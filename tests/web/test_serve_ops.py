@@ -6,10 +6,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
-from core.config import Settings
-from core.db import create_engine
-from core.roles import Role
-from core.uow import Database
+from core.platform.config import Settings
+from core.platform.db import create_engine
+from core.platform.roles import Role
+from core.platform.uow import Database
 from tests.factories import make_bound_customer, make_product, make_unit_with_partner, place
 from tests.outbox_support import broadcast_to, households
 from tests.telegram.fake_bot_api import Person

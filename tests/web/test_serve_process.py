@@ -28,7 +28,7 @@ ANNA = Person(777001, "Anna")
 
 def linli(*args: str) -> list[str]:
     """The command line of ``linli ARGS`` from this checkout."""
-    return [sys.executable, "-c", "from bot.cli.main import cli; cli()", *args]
+    return [sys.executable, "-c", "from app.cli.main import cli; cli()", *args]
 
 
 def environment(tmp_path: Path, **settings: str) -> dict[str, str]:

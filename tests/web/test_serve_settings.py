@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from bot.cli.main import cli
-from core.config import load_settings
+from app.cli.main import cli
+from core.platform.config import load_settings
 
 WRONG = [
     ("LINLI_HTTP_PORT", "70000"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from core.config import WEBHOOK_SECRET_FORMAT
 from core.models import ProcessedUpdate
+from core.platform.config import WEBHOOK_SECRET_FORMAT
 from tests.factories import make_unit_with_partner
 from tests.telegram.fake_bot_api import Person
 from tests.web.serve_support import served

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from bot.flows.events import Command
 from bot.handlers.memory import MemoryChannel
-from core import webchat_log
-from core.invites import invite_link_payload
+from core.messaging import webchat_log
 from core.models import Customer, Order, Partner, Unit
+from core.people.invites import invite_link_payload
 from tests.web.webchat_support import Page, browser, demo_city, serving, wait_for
 
 PARTNER_TELEGRAM_ID = 90001

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core import webchat_log
+from core.messaging import webchat_log
 from core.models import CartLine, ChannelIdentity
 from tests.web.test_webchat_journey import jinxiu_partner, onboard
 from tests.web.webchat_support import Page, browser, demo_city, serving, wait_for

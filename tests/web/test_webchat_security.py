@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from bot.flows.events import Command
 from bot.handlers.memory import MemoryChannel
-from core.customers import customer_for_identity
 from core.models import CartLine, Order
+from core.people.customers import customer_for_identity
 from tests.web.test_webchat_journey import (
     PARTNER_TELEGRAM_ID,
     jinxiu_partner,

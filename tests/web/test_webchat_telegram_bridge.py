@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.handlers.webchat_telegram import telegram_forwarder
-from core import webchat_log
+from core.messaging import webchat_log
 from tests.telegram.fake_bot_api import Person, recorder, reply_to, telegram_app
 from tests.web.test_webchat_journey import (
     PARTNER_TELEGRAM_ID,

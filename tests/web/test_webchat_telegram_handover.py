@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.flows.replies import Forward
-from core import webchat_log
+from core.messaging import webchat_log
 from tests.web.test_webchat_journey import (
     PARTNER_TELEGRAM_ID,
     jinxiu_partner,

@@ -19,7 +19,7 @@ from aiohttp import ClientSession, ClientWebSocketResponse, CookieJar, FormData,
 from aiohttp.test_utils import TestServer
 
 from core.demo.loader import load_demo
-from core.uow import Database
+from core.platform.uow import Database
 from web.app import create_app
 from web.chat import mount
 from web.context import WebContext

@@ -2,7 +2,7 @@
 
 An upload (multipart: ``photo``, the page's message ``id``, an optional ``caption`` and
 ``reply_to``) needs this site's page and a chat cookie; the picture is checked and
-re-encoded (``core.webchat_images``), kept, and goes through the flows as a ``Photo``
+re-encoded (``core.messaging.webchat_images``), kept, and goes through the flows as a ``Photo``
 like any page message (same dedupe by the page's id: a resend is handled once). What
 the flows answer reaches the page over its websocket; the upload's own answer is only
 ``{"ok": true}`` or a localised ``{"error": …}`` the page shows, with nothing kept.
@@ -20,7 +20,7 @@ from aiohttp import BodyPartReader, web
 
 from bot.flows.router import t_for
 from bot.handlers.webchat import CLIENT_ID, MAX_TEXT, BadMessage, WebChat, WebIdentity
-from core import webchat_images
+from core.messaging import webchat_images
 from web.chat.identity import existing_identity
 from web.chat.socket import APOLOGY, same_origin
 

@@ -22,8 +22,8 @@ from aiohttp import web
 
 from bot.flows.events import Command, Incoming
 from bot.handlers.webchat import TELEGRAM, Hub, WebChat, WebIdentity, partner_identity
-from core import webchat_log
-from core.web_tokens import partner_signing_in
+from core.messaging import webchat_log
+from core.people.web_tokens import partner_signing_in
 from web.chat import photos
 from web.chat.identity import (
     browser_language,

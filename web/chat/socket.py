@@ -18,7 +18,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from bot.flows.router import t_for
 from bot.handlers.webchat import BadMessage, WebChat, WebIdentity
-from core.webchat_log import Logged
+from core.messaging.webchat_log import Logged
 from web.chat.page import words_for
 
 log = logging.getLogger("linli.webchat")

@@ -2,7 +2,8 @@
 broadcasts, statements and reports, each page over the same core services as the CLI.
 
 ``mount(app, ctx)`` is what ``linli serve`` calls; the console is a sub-application, so
-its CSRF and sign-in guard never touches the chat's or the webhook's routes.
+its CSRF and sign-in guard never touches the chat's or the webhook's routes. It must not
+import app/.
 """
 
 from __future__ import annotations

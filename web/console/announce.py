@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from core.demo.loader import DEMO_OPERATOR
-from core.operators import operator_by_username, password_matches
+from core.people.operators import operator_by_username, password_matches
 from web.console import keys
 from web.context import ANNOUNCE, WebContext
 

@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from bot.i18n import Translator, supported_locale, translator
-from core.config import SUPPORTED_LOCALES
+from core.platform.config import SUPPORTED_LOCALES
 from web.console import keys
 from web.console.auth import csrf_token
 

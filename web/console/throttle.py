@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import deque
 
-from core.clock import Clock
+from core.platform.clock import Clock
 
 _MAX_KEYS = 10_000  # a flood of made-up usernames cannot grow the table without bound
 

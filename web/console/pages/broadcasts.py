@@ -1,4 +1,4 @@
-"""City-wide broadcasts: compose, preview, schedule (core.notices, as ``linli broadcast``)
+"""City-wide broadcasts: compose, preview, schedule (core.messaging.notices, as ``linli broadcast``)
 and each broadcast's outbox progress (sent, blocked, failed, opted out), refreshing."""
 
 from __future__ import annotations
@@ -12,10 +12,8 @@ from sqlalchemy import select
 
 from bot.flows.state import signing_key
 from bot.messages.notices import HQ_HEADINGS, notice_renderer, notice_text
-from core.config import SUPPORTED_LOCALES
 from core.errors import DomainError, InvalidInput
-from core.models import Unit
-from core.notices import (
+from core.messaging.notices import (
     MAX_TEXT,
     NOTICE_KINDS,
     Audience,
@@ -31,7 +29,9 @@ from core.notices import (
     recent_notices,
     schedule_notice,
 )
-from core.uow import Database, UnitOfWork
+from core.models import Unit
+from core.platform.config import SUPPORTED_LOCALES
+from core.platform.uow import Database, UnitOfWork
 from web.console import keys
 from web.console.forms import Form, explain, text
 from web.console.render import page, page_translator

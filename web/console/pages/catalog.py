@@ -16,7 +16,7 @@ from aiohttp import web
 
 from core.catalog.csv_rows import COLUMNS, RowError
 from core.catalog.importer import import_catalog
-from core.uow import Database
+from core.platform.uow import Database
 from web.console import keys
 from web.console.render import page, page_translator
 from web.context import context

@@ -7,7 +7,7 @@ import datetime as dt
 from aiohttp import web
 
 from core.catalog.deals import MIN_DEALS, count_deals, deals_for
-from core.clock import local_now
+from core.platform.clock import local_now
 from web.console.render import page
 from web.context import context
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from core.catalog.deals import MIN_DEALS, count_deals
-from core.clock import local_now
+from core.platform.clock import local_now
 from web.console.render import page
 from web.context import context
 

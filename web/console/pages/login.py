@@ -10,9 +10,9 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from bot.i18n import supported_locale
-from core.clock import Clock
-from core.config import Settings
-from core.operators import authenticate, normalise_username
+from core.people.operators import authenticate, normalise_username
+from core.platform.clock import Clock
+from core.platform.config import Settings
 from web.console import keys
 from web.console.auth import login_redirect, sign_in, sign_out, signed_in
 from web.console.render import page, page_translator

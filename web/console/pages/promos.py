@@ -1,4 +1,4 @@
-"""Promo codes and coupons: create, pause/resume, redemptions against caps (core.promo_admin)."""
+"""Promo codes and coupons: create, pause/resume, redemptions against caps (orders.promo_admin)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.errors import DomainError
 from core.models import Unit
-from core.promo_admin import (
+from core.orders.promo_admin import (
     BENEFITS,
     KINDS,
     NewPromotion,

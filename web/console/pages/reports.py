@@ -1,5 +1,5 @@
 """Customer-value reports per unit: the groups, the weekly chart (PNG) and the CSV, from
-core.reports exactly as ``linli report`` makes them."""
+core.partners.reports exactly as ``linli report`` makes them."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from sqlalchemy import select
 from bot.i18n import N_, Translator, translator
 from core.errors import DomainError
 from core.models import Unit
-from core.reports.chart import weekly_chart_png
-from core.reports.export import report_csv
-from core.reports.value import Standing, ValueReport, value_report
-from core.units import unit_by_code
+from core.partners.reports.chart import weekly_chart_png
+from core.partners.reports.export import report_csv
+from core.partners.reports.value import Standing, ValueReport, value_report
+from core.people.units import unit_by_code
 from web.console.render import page, page_translator
 from web.context import context
 

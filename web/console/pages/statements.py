@@ -7,10 +7,10 @@ import io
 from aiohttp import web
 from sqlalchemy import select
 
-from core.clock import local_now
 from core.commissions.statements import MONTH_FORMAT, statements_for, totals_by_kind, write_csv
 from core.errors import DomainError
 from core.models import Unit
+from core.platform.clock import local_now
 from web.console.forms import explain
 from web.console.render import page, page_translator
 from web.context import context

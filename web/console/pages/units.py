@@ -1,4 +1,4 @@
-"""Units, their buildings and partners, over core/units.py (the same as ``linli unit add``)."""
+"""Units, their buildings and partners, over core/people/units.py (as ``linli unit add``)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,19 @@ from aiohttp_session import get_session
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.cli.units import split_buildings
 from core.errors import DomainError, UnitHasActivePartner
 from core.models import Building, Partner, Unit
-from core.units import (
+from core.people.units import (
     active_partner,
     add_building,
     add_partner,
     buildings_of,
     create_unit,
+    split_buildings,
     unit_by_code,
     update_unit,
 )
-from core.uow import UnitOfWork
+from core.platform.uow import UnitOfWork
 from web.console import keys
 from web.console.forms import Form, checked, clock_time, explain, text, whole
 from web.console.render import page, page_translator

@@ -1,0 +1,144 @@
+"""The web chat's transcript: bot→page messages numbered per chat, replayed after a reconnect.
+
+Each message gets the chat's next sequence number when it is written; a page that comes
+back says the last number it shows and receives everything after it, so nothing is lost
+and (the page dropping numbers it already has) nothing is doubled. Two writers of one
+chat (the customer's own update and a partner's answer) may pick the same number: the
+primary key refuses the second, which then takes the next one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from core.models import WebChatMessage
+from core.platform.uow import Database, UnitOfWork
+
+ATTEMPTS = 8
+REPLAY_LIMIT = 500  # one reconnect replays at most this many (the page asks again for more)
+
+
+@dataclass(frozen=True)
+class Logged:
+    """A message as the page receives it: its chat's sequence number, kind and content."""
+
+    seq: int
+    kind: str
+    body: dict[str, Any]
+
+
+async def append(
+    db: Database,
+    channel: str,
+    chat_id: str,
+    items: Sequence[tuple[str, dict[str, Any]]],
+    *,
+    to_telegram: bool = False,
+) -> list[Logged]:
+    """Write ``items`` (kind, body) to the chat in order, committed; what was written.
+
+    ``to_telegram``: they are addressed to a Telegram chat and wait for the Telegram side.
+    """
+    if not items:
+        return []
+    for _attempt in range(ATTEMPTS):
+        try:
+            async with db.uow() as uow:
+                written = await _append_in(uow, channel, chat_id, items, to_telegram)
+                await uow.commit()
+                return written
+        except IntegrityError:
+            continue  # another writer took these numbers first: take the next ones
+    raise RuntimeError(f"web chat {channel}/{chat_id}: no free sequence number")
+
+
+async def _append_in(
+    uow: UnitOfWork,
+    channel: str,
+    chat_id: str,
+    items: Sequence[tuple[str, dict[str, Any]]],
+    to_telegram: bool,
+) -> list[Logged]:
+    """Number ``items`` after the chat's newest message and add them."""
+    last = await last_seq(uow, channel, chat_id)
+    now = uow.clock.now()
+    written: list[Logged] = []
+    for n, (kind, body) in enumerate(items, start=last + 1):
+        uow.session.add(
+            WebChatMessage(
+                channel=channel,
+                chat_id=chat_id,
+                seq=n,
+                kind=kind,
+                body=body,
+                created_at=now,
+                to_telegram=to_telegram,
+            )
+        )
+        written.append(Logged(n, kind, body))
+    await uow.session.flush()
+    return written
+
+
+async def last_seq(uow: UnitOfWork, channel: str, chat_id: str) -> int:
+    """The newest sequence number of a chat (0 before its first message)."""
+    found = await uow.session.scalar(
+        select(func.max(WebChatMessage.seq)).where(
+            WebChatMessage.channel == channel, WebChatMessage.chat_id == chat_id
+        )
+    )
+    return int(found or 0)
+
+
+async def after(
+    db: Database, channel: str, chat_id: str, seq: int, limit: int = REPLAY_LIMIT
+) -> list[Logged]:
+    """The chat's messages numbered above ``seq``, oldest first."""
+    async with db.uow() as uow:
+        rows = await uow.session.scalars(
+            select(WebChatMessage)
+            .where(
+                WebChatMessage.channel == channel,
+                WebChatMessage.chat_id == chat_id,
+                WebChatMessage.seq > seq,
+            )
+            .order_by(WebChatMessage.seq)
+            .limit(limit)
+        )
+        return [Logged(row.seq, row.kind, row.body) for row in rows]
+
+
+async def waiting_for_telegram(db: Database, limit: int = 100) -> list[tuple[str, Logged]]:
+    """Messages to Telegram chats not delivered there yet: (chat id, message), oldest first."""
+    async with db.uow() as uow:
+        rows = await uow.session.scalars(
+            select(WebChatMessage)
+            .where(
+                WebChatMessage.channel == "telegram",
+                WebChatMessage.to_telegram.is_(True),
+                WebChatMessage.telegram_sent_at.is_(None),
+            )
+            .order_by(WebChatMessage.created_at, WebChatMessage.seq)
+            .limit(limit)
+        )
+        return [(row.chat_id, Logged(row.seq, row.kind, row.body)) for row in rows]
+
+
+async def sent_to_telegram(db: Database, chat_id: str, seq: int) -> None:
+    """Record that the Telegram side delivered this message."""
+    async with db.uow() as uow:
+        await uow.session.execute(
+            update(WebChatMessage)
+            .where(
+                WebChatMessage.channel == "telegram",
+                WebChatMessage.chat_id == chat_id,
+                WebChatMessage.seq == seq,
+            )
+            .values(telegram_sent_at=uow.clock.now())
+        )
+        await uow.commit()

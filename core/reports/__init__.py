@@ -1,1 +1,0 @@
-"""Reports for partners: the customer-value report, its chart and its CSV."""
