@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from core.catalog.search import index_product
 from core.models import Category, Customer, GiftRule, Partner, Product, Promotion, Unit
@@ -12,6 +14,8 @@ from core.orders.checkout import Placed, checkout
 from core.people.customers import bind_to_unit, customer_for_identity, set_address, set_phone
 from core.people.units import add_partner, buildings_of, create_unit
 from core.platform.uow import Database
+
+T = TypeVar("T")
 
 _seq = itertools.count(1)
 
@@ -194,3 +198,19 @@ async def deliver_order(
         changed = await deliver(uow, order_id, crates=crates, collected=collected)
         await uow.commit()
     return changed
+
+
+async def in_uow(db: Database, action: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+    """Run one service call in its own committed unit of work."""
+    async with db.uow() as uow:
+        result = await action(uow, *args, **kwargs)
+        await uow.commit()
+    return result
+
+
+async def read_uow(
+    db: Database, action: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any
+) -> T:
+    """Run one read-only service call in its own unit of work."""
+    async with db.uow() as uow:
+        return await action(uow, *args, **kwargs)

@@ -12,8 +12,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PLATFORM_MAY_IMPORT = ("core.platform", "core.models", "core.money", "core.errors")
 FLOW_ENGINE = {"router.py", "state.py"}
-SESSION_CALLS = {"execute", "scalar", "scalars", "get", "add", "add_all", "delete", "flush",
-                 "refresh", "begin_nested", "merge", "commit", "rollback", "stream"}
+SESSION_CALLS = {
+    "execute",
+    "scalar",
+    "scalars",
+    "get",
+    "add",
+    "add_all",
+    "delete",
+    "flush",
+    "refresh",
+    "begin_nested",
+    "merge",
+    "commit",
+    "rollback",
+    "stream",
+}
 
 
 def _modules(folder: str) -> list[Path]:

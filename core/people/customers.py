@@ -215,9 +215,7 @@ async def newest_identity(uow: UnitOfWork, customer_id: int) -> ChannelIdentity 
     )
 
 
-async def newest_identities(
-    uow: UnitOfWork, customer_ids: list[int]
-) -> dict[int, ChannelIdentity]:
+async def newest_identities(uow: UnitOfWork, customer_ids: list[int]) -> dict[int, ChannelIdentity]:
     """Each customer's newest chat account, in one query; customers with none are left out."""
     if not customer_ids:
         return {}
@@ -229,8 +227,8 @@ async def newest_identities(
     return {row.customer_id: row for row in rows}  # the newest wins
 
 
-async def locales_of(uow: UnitOfWork, customer_ids: list[int]) -> dict[int, str | None]:
-    """Each customer's chosen language (None: not chosen yet), in one query."""
+async def locales_of(uow: UnitOfWork, customer_ids: list[int]) -> dict[int, str]:
+    """Each customer's language, in one query."""
     if not customer_ids:
         return {}
     found = await uow.session.execute(

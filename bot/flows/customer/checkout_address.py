@@ -108,9 +108,7 @@ async def ask_building(ctx: Ctx, page: int = 0) -> None:
 
 async def pick_building(ctx: Ctx, building_id: str) -> None:
     """A building button: now the room."""
-    building = (
-        await building_by_id(ctx.uow, int(building_id)) if building_id.isdigit() else None
-    )
+    building = await building_by_id(ctx.uow, int(building_id)) if building_id.isdigit() else None
     if building is None or building.unit_id != ctx.customer.unit_id:
         await expired(ctx)
         return

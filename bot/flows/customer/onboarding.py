@@ -377,9 +377,7 @@ async def ask_room(ctx: Ctx, building: Building, page: int = 0, *, note: str | N
 async def room_typed(ctx: Ctx) -> None:
     """Save building and room; a bad room gets a hint and the same question."""
     building_id, page = ctx.chat.data.get("building_id"), ctx.chat.data.get("page", 0)
-    building = (
-        await building_by_id(ctx.uow, building_id) if isinstance(building_id, int) else None
-    )
+    building = await building_by_id(ctx.uow, building_id) if isinstance(building_id, int) else None
     if building is None or building.unit_id != ctx.customer.unit_id:
         await onboarding(ctx)
         return

@@ -77,9 +77,7 @@ async def partner_words(ctx: Ctx, partner: Partner) -> Translator:
     """The partner's language: the one they use the bot in as a customer; Chinese otherwise."""
     locale = None
     if partner.telegram_id is not None:
-        locale = await locale_of_account(
-            ctx.uow, PARTNER_SENDER_CHANNELS, str(partner.telegram_id)
-        )
+        locale = await locale_of_account(ctx.uow, PARTNER_SENDER_CHANNELS, str(partner.telegram_id))
     return translator(locale or PARTNER_LOCALE, timezone=ctx.uow.settings.timezone)
 
 
