@@ -30,16 +30,21 @@ def render(item: Statement) -> list[str]:
     """A statement as the lines an operator reads."""
     out = [
         f"{item.partner_name} (partner {item.partner_id}, unit {item.unit_code}) {item.month}",
-        f"  opening balance {money(item.opening_fen)}",
+        f"  opening balance {money(item.opening_fen)}   held {money(item.opening_held_fen)}",
     ]
     for line in item.lines:
         what = f"order {line.order_no}" if line.order_no else ""
         who = f"customer {line.customer_id}" if line.customer_id is not None else ""
-        detail = " ".join(part for part in (what, who) if part)
+        where = f"household {line.household_id}" if line.household_id is not None else ""
+        why = f"({line.reason})" if line.reason else ""
+        detail = " ".join(part for part in (f"#{line.entry_id}", what, who, where, why) if part)
+        held = f"held {money(line.held_fen)}" if line.held_fen else ""
         out.append(
-            f"  {line.created_at[:10]}  {line.kind:<22} {money(line.amount_fen):>10}  {detail}"
+            f"  {line.created_at[:10]}  {line.kind:<22} {money(line.amount_fen):>10}"
+            f" {held:>16}  {detail}"
         )
-    out.append(f"  closing balance {money(item.closing_fen)}")
+    out.append(f"  closing balance {money(item.closing_fen)}   held {money(item.closing_held_fen)}")
+    out.append("  (held: new-customer fees in their hold, not payable until released)")
     return out
 
 

@@ -2,7 +2,9 @@
 
 Nothing stores a balance: the opening is the sum of every entry before the month and the
 closing is the opening plus the month's entries, so a statement can never drift from the
-ledger it is read from.
+ledger it is read from. Two balances are kept that way: what is payable (``amount_fen``)
+and what is held (``held_fen``: new-customer fees in their hold, not payable). Held,
+released and rejected fees are entries of their own kinds, so statements show them apart.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ CSV_HEADER = (
     "customer_id",
     "amount_fen",
     "amount_yuan",
+    "held_fen",
+    "reason",
 )
 OPENING = "opening_balance"
 
@@ -54,6 +58,9 @@ class StatementLine:
     order_id: int | None
     order_no: str | None
     customer_id: int | None
+    held_fen: int = 0
+    household_id: int | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,7 @@ class Statement:
     month: str
     opening_fen: int
     lines: tuple[StatementLine, ...]
+    opening_held_fen: int = 0
 
     @property
     def earned_fen(self) -> int:
@@ -76,6 +84,16 @@ class Statement:
     def closing_fen(self) -> int:
         """Opening plus the month's entries, always."""
         return self.opening_fen + self.earned_fen
+
+    @property
+    def held_movement_fen(self) -> int:
+        """What the month added to (or took from) the held balance."""
+        return sum(line.held_fen for line in self.lines)
+
+    @property
+    def closing_held_fen(self) -> int:
+        """Fees still held at the end of the month: earned, not payable yet."""
+        return self.opening_held_fen + self.held_movement_fen
 
 
 async def statement(uow: UnitOfWork, partner_id: int, month: str) -> Statement:
@@ -91,11 +109,15 @@ async def statement(uow: UnitOfWork, partner_id: int, month: str) -> Statement:
     if row is None:
         raise NotFound(what="partner", key=partner_id)
     name, unit_code = row
-    opening = await uow.session.scalar(
-        select(func.coalesce(func.sum(CommissionEntry.amount_fen), 0)).where(
-            CommissionEntry.partner_id == partner_id, CommissionEntry.month < wanted
+    before = (
+        await uow.session.execute(
+            select(
+                func.coalesce(func.sum(CommissionEntry.amount_fen), 0),
+                func.coalesce(func.sum(CommissionEntry.held_fen), 0),
+            ).where(CommissionEntry.partner_id == partner_id, CommissionEntry.month < wanted)
         )
-    )
+    ).one()
+    opening, opening_held = before
     rows = await uow.session.execute(
         select(CommissionEntry, Order.order_no)
         .outerjoin(Order, Order.id == CommissionEntry.order_id)
@@ -111,6 +133,9 @@ async def statement(uow: UnitOfWork, partner_id: int, month: str) -> Statement:
             order_id=entry.order_id,
             order_no=order_no,
             customer_id=entry.customer_id,
+            held_fen=entry.held_fen,
+            household_id=entry.household_id,
+            reason=entry.reason,
         )
         for entry, order_no in rows
     )
@@ -121,6 +146,7 @@ async def statement(uow: UnitOfWork, partner_id: int, month: str) -> Statement:
         month=wanted,
         opening_fen=int(opening or 0),
         lines=lines,
+        opening_held_fen=int(opening_held or 0),
     )
 
 
@@ -155,7 +181,8 @@ async def statements_for(
 def write_csv(statements: list[Statement], out: TextIO) -> int:
     """Write statements as CSV: per partner an opening row, then the month's entries.
 
-    The amount_fen column of all rows of a partner sums to that partner's closing balance.
+    The amount_fen column of all rows of a partner sums to that partner's closing balance,
+    the held_fen column to the fees still held.
     Returns the number of data rows written.
     """
     writer = csv.writer(out)
@@ -163,7 +190,8 @@ def write_csv(statements: list[Statement], out: TextIO) -> int:
     count = 0
     for item in statements:
         head = (item.partner_id, item.partner_name, item.unit_code, item.month)
-        writer.writerow((*head, "", OPENING, "", "", item.opening_fen, yuan_str(item.opening_fen)))
+        opening = (item.opening_fen, yuan_str(item.opening_fen), item.opening_held_fen, "")
+        writer.writerow((*head, "", OPENING, "", "", *opening))
         count += 1
         for line in item.lines:
             writer.writerow(
@@ -175,6 +203,8 @@ def write_csv(statements: list[Statement], out: TextIO) -> int:
                     "" if line.customer_id is None else line.customer_id,
                     line.amount_fen,
                     yuan_str(line.amount_fen),
+                    line.held_fen,
+                    line.reason or "",
                 )
             )
             count += 1
@@ -194,10 +224,10 @@ async def months_with_entries(uow: UnitOfWork, partner_id: int, before: str) -> 
     return list(months)
 
 
-def totals_by_kind(lines: tuple[StatementLine, ...]) -> dict[str, tuple[int, int]]:
-    """Per entry kind: how many entries and their sum in fen (what a partner asks first)."""
-    totals: dict[str, tuple[int, int]] = {}
+def totals_by_kind(lines: tuple[StatementLine, ...]) -> dict[str, tuple[int, int, int]]:
+    """Per entry kind: how many entries, their payable sum and their held sum, in fen."""
+    totals: dict[str, tuple[int, int, int]] = {}
     for line in lines:
-        count, fen = totals.get(line.kind, (0, 0))
-        totals[line.kind] = (count + 1, fen + line.amount_fen)
+        count, fen, held = totals.get(line.kind, (0, 0, 0))
+        totals[line.kind] = (count + 1, fen + line.amount_fen, held + line.held_fen)
     return totals

@@ -11,6 +11,7 @@ from core.models.commissions import CommissionEntry
 from core.models.crates import CrateMovement, CratePickup
 from core.models.customers import CartLine, CartPromo, ChannelIdentity, Customer, MessageOptOut
 from core.models.feedback import Feedback
+from core.models.households import Household
 from core.models.jobs import JobRun
 from core.models.operators import HqOperator
 from core.models.orders import Order, OrderLine
@@ -39,6 +40,7 @@ __all__ = [
     "DealEntry",
     "Feedback",
     "GiftRule",
+    "Household",
     "HqOperator",
     "JobRun",
     "MessageOptOut",

@@ -19,6 +19,10 @@ class Customer(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True, default=None)
     building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"), default=None)
     room: Mapped[str | None] = mapped_column(String(20), default=None)
+    # Set with the address (core/people/households.py): identities of one door share it.
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("households.id"), index=True, default=None
+    )
     phone: Mapped[str | None] = mapped_column(String(20), default=None)
     display_name: Mapped[str | None] = mapped_column(String(80), default=None)
     locale: Mapped[str] = mapped_column(String(8), default="zh_CN")

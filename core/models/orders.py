@@ -48,6 +48,10 @@ class Order(Base):
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), default=None)
     building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"), default=None)
     room: Mapped[str | None] = mapped_column(String(20), default=None)
+    # The household the order went to, frozen at checkout (an identity may move later).
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("households.id"), index=True, default=None
+    )
     phone: Mapped[str | None] = mapped_column(String(20), default=None)
     idempotency_key: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20), default="placed")

@@ -1,7 +1,7 @@
 """Checkout: a cart becomes exactly one order, atomically, however often it is confirmed.
 
-Lock order (the same everywhere, so PostgreSQL never deadlocks): customer row → product
-rows by id → gift rules by id → promotion row.
+Lock order (the same everywhere, so PostgreSQL never deadlocks): customer row → household
+row (with a promo code) → product rows by id → gift rules by id → promotion row.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy import Integer, Update, bindparam, case, delete, insert, select,
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core.errors import CustomerNotBound, InvalidInput, OutOfStock
-from core.models import Customer, GiftRule, Order, OrderLine, Partner, Product, Unit
+from core.models import Customer, GiftRule, Household, Order, OrderLine, Partner, Product, Unit
 from core.orders.delivery_date import delivery_slot
 from core.orders.pricing_context import MAX_LINES, PricedCart, price_items
 from core.orders.promotions import redeem
@@ -39,6 +39,9 @@ _LOCK_CUSTOMER = (
     )
     .where(Customer.id == bindparam("customer_id"))
     .with_for_update(of=Customer)
+)
+_LOCK_HOUSEHOLD = (
+    select(Household.id).where(Household.id == bindparam("household_id")).with_for_update()
 )
 _UNIT_AND_PARTNER = (
     select(Unit, Partner.id)
@@ -104,6 +107,10 @@ async def place_order(
         return Placed(earlier, created=False)
     if customer.unit_id is None or customer.building_id is None or not customer.room:
         raise CustomerNotBound()
+    if promo_code and customer.household_id is not None:
+        # Identities of one household take turns redeeming: "once per household" holds
+        # even when two of them confirm at the same moment.
+        await uow.session.execute(_LOCK_HOUSEHOLD, {"household_id": customer.household_id})
     priced = await price_items(uow, customer, items, promo_code=promo_code, strict=True)
     now = uow.clock.now()
     order = await _write_order(uow, customer, priced, idempotency_key)
@@ -213,6 +220,7 @@ async def _write_order(uow: UnitOfWork, customer: Customer, priced: PricedCart, 
         partner_id=partner_id,
         building_id=customer.building_id,
         room=customer.room,
+        household_id=customer.household_id,
         phone=customer.phone,
         idempotency_key=key,
         status=Status.PLACED,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 
 from core.catalog.reference import remembered
 from core.errors import PromoCapReached, PromoUnknown
-from core.models import Customer, Product, Promotion, Redemption
+from core.models import Customer, Order, Product, Promotion, Redemption
 from core.money import Rounding
+from core.people.households import has_ordered, kin_of
 from core.platform.uow import UnitOfWork
 from core.pricing.types import Benefit, CustomerFacts, PromoRule
 
@@ -86,34 +87,35 @@ async def promotion_by_code(uow: UnitOfWork, code: str) -> Promotion:
 async def customer_facts(
     uow: UnitOfWork, customer: Customer, *, live_orders: int, promotion_ids: list[int]
 ) -> CustomerFacts:
-    """Facts for promo conditions; household flags count only with consent."""
+    """Facts for promo conditions; household flags count only with consent.
+
+    "First order" and "uses so far" are the household's and the phone's, not the
+    identity's (core/people/households.py): a second browser in the same room, or the
+    same phone in another room, is not a new customer.
+    """
     uses: dict[int, int] = {}
     if promotion_ids:
         rows = await uow.session.execute(
-            _USES, {"customer_id": customer.id, "promotion_ids": promotion_ids}
+            select(Redemption.promotion_id, func.count())
+            .join(Order, Order.id == Redemption.order_id)
+            .where(
+                kin_of(customer),
+                Redemption.promotion_id.in_(promotion_ids),
+                Redemption.revoked_at.is_(None),
+            )
+            .group_by(Redemption.promotion_id)
         )
         uses = {promotion_id: int(count) for promotion_id, count in rows.all()}
     consented = customer.profile_consent_at is not None
+    first = live_orders == 0 and not await has_ordered(uow, customer)
     return CustomerFacts(
         unit_id=customer.unit_id,
-        is_first_order=live_orders == 0,
+        is_first_order=first,
         has_elderly=consented and customer.has_elderly,
         has_children=consented and customer.has_children,
         has_pregnant=consented and customer.has_pregnant,
         promo_uses=uses,
     )
-
-
-# Built once: every cart view asks (building a statement costs more than running it).
-_USES = (
-    select(Redemption.promotion_id, func.count())
-    .where(
-        Redemption.customer_id == bindparam("customer_id"),
-        Redemption.promotion_id.in_(bindparam("promotion_ids", expanding=True)),
-        Redemption.revoked_at.is_(None),
-    )
-    .group_by(Redemption.promotion_id)
-)
 
 
 async def coupons_on_offer(uow: UnitOfWork) -> list[Promotion]:

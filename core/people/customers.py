@@ -9,6 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from core.errors import InvalidInput, NotFound
 from core.models import Building, ChannelIdentity, Customer, MessageOptOut, Order, Partner
+from core.people.households import household_at
+from core.people.rooms import normalise_room as normalise_room  # the flows' room check
 from core.platform.config import SUPPORTED_LOCALES
 from core.platform.uow import UnitOfWork
 
@@ -16,7 +18,6 @@ CHANNELS = ("telegram", "web", "webchat", "memory")
 OPT_OUT_TOPICS = ("deals", "notices", "events", "reminders", "winback", "reports")
 # Mainland mobile numbers: 11 digits starting 1[3-9]; an optional +86 / 86 prefix is dropped.
 _MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
-_ROOM = re.compile(r"^[0-9A-Za-z\-]{1,10}$")
 
 
 def normalise_phone(text: str) -> str:
@@ -26,14 +27,6 @@ def normalise_phone(text: str) -> str:
     if match is None:
         raise InvalidInput(field="phone", reason="an 11-digit mainland mobile number")
     return match.group(1)
-
-
-def normalise_room(text: str) -> str:
-    """Rooms like 1203 or 2-301; short, no spaces, nothing a partner can't read."""
-    room = (text or "").strip().upper()
-    if not _ROOM.match(room):
-        raise InvalidInput(field="room", reason="1–10 letters, digits or '-'")
-    return room
 
 
 async def customer_for_identity(
@@ -111,13 +104,27 @@ async def bind_to_unit(
     return True
 
 
-async def set_address(uow: UnitOfWork, customer: Customer, *, building_id: int, room: str) -> None:
-    """Building must belong to the customer's unit; room is normalised."""
+async def set_address(
+    uow: UnitOfWork,
+    customer: Customer,
+    *,
+    building_id: int,
+    room: str,
+    origin: str | None = None,
+) -> None:
+    """Building must belong to the customer's unit; the identity joins that door's household.
+
+    The room is stored as the household knows it (``12栋 1203`` in building 12 is
+    ``1203``). ``origin`` is where the request came from (a web page's network address),
+    kept on a household this call creates, for HQ's suspicious list.
+    """
     building = await uow.session.get(Building, building_id)
     if building is None or building.unit_id != customer.unit_id:
         raise InvalidInput(field="building", reason="not a building of your unit")
+    household = await household_at(uow, building, room, created_by=customer.id, origin=origin)
     customer.building_id = building.id
-    customer.room = normalise_room(room)
+    customer.room = household.room
+    customer.household_id = household.id
     await uow.session.flush()
 
 

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     free_shipping_threshold_fen: int = Field(default=8900, ge=0)
     new_customer_fee_fen: int = Field(default=2000, ge=0)  # partner pay per net new customer
     delivery_fee_fen: int = Field(default=300, ge=0)  # partner pay per delivered order
+    # The new-customer fee is held this long after the first delivery before it is payable
+    # (released earlier when the partner confirms the household at the door).
+    new_customer_hold_days: int = Field(default=14, ge=0)
+    # First orders below this are listed on HQ's suspicious list.
+    new_customer_min_order_fen: int = Field(default=3900, ge=0)
     cutoff: dt.time = dt.time(15, 0)
     window_start: dt.time = dt.time(18, 0)
     window_end: dt.time = dt.time(21, 0)
@@ -96,6 +101,8 @@ class Settings(BaseSettings):
         "free_shipping_threshold_fen",
         "new_customer_fee_fen",
         "delivery_fee_fen",
+        "new_customer_hold_days",
+        "new_customer_min_order_fen",
         "crate_overdue_days",
         "items_per_crate",
         "cutoff_reminder_minutes",

@@ -27,7 +27,15 @@ from core.commissions.statements import (
     totals_by_kind,
 )
 from core.models import Partner
-from core.models.commissions import CLAWBACK_DELIVERY, CLAWBACK_NEW_CUSTOMER, DELIVERY, NEW_CUSTOMER
+from core.models.commissions import (
+    CLAWBACK_DELIVERY,
+    CLAWBACK_NEW_CUSTOMER,
+    DELIVERY,
+    NEW_CUSTOMER,
+    NEW_CUSTOMER_HELD,
+    NEW_CUSTOMER_REJECTED,
+    NEW_CUSTOMER_RELEASED,
+)
 
 LAST_ENTRIES = 5
 PAST_MONTHS = 6
@@ -43,6 +51,9 @@ KIND_LABELS = {
     DELIVERY: _("Deliveries"),
     CLAWBACK_NEW_CUSTOMER: _("Refunded first orders (new-customer fee back)"),
     CLAWBACK_DELIVERY: _("Refunded orders (delivery fee back)"),
+    NEW_CUSTOMER_HELD: _("New households (fee held)"),
+    NEW_CUSTOMER_RELEASED: _("New-household fees released"),
+    NEW_CUSTOMER_REJECTED: _("New-household fees rejected by HQ"),
 }
 
 
@@ -57,9 +68,9 @@ class EarningsMonth:
 def _summary(ctx: Ctx, sheet: Statement) -> list[str]:
     """Per kind: count and sum; then opening, earned, closing."""
     lines = []
-    for kind, (count, fen) in totals_by_kind(sheet.lines).items():
+    for kind, (count, fen, held) in totals_by_kind(sheet.lines).items():
         label = ctx._(KIND_LABELS.get(kind, kind))
-        lines.append(f"· {label} ×{count}: {ctx.t.money(fen)}")
+        lines.append(f"· {label} ×{count}: {ctx.t.money(fen if fen or not held else held)}")
     if not sheet.lines:
         lines.append(ctx._("No entries this month yet."))
     lines.append(
@@ -69,6 +80,12 @@ def _summary(ctx: Ctx, sheet: Statement) -> list[str]:
             closing=ctx.t.money(sheet.closing_fen),
         )
     )
+    if sheet.closing_held_fen:
+        lines.append(
+            ctx._("Held {held}: paid once the hold passes or you confirm the household").format(
+                held=ctx.t.money(sheet.closing_held_fen)
+            )
+        )
     return lines
 
 
@@ -78,7 +95,8 @@ def _recent(ctx: Ctx, sheet: Statement) -> list[str]:
     for line in sheet.lines[-LAST_ENTRIES:][::-1]:
         what = ctx._(KIND_LABELS.get(line.kind, line.kind))
         order = f" {line.order_no}" if line.order_no else ""
-        lines.append(f"· {what}{order}: {ctx.t.money(line.amount_fen)}")
+        fen = line.amount_fen if line.amount_fen or not line.held_fen else line.held_fen
+        lines.append(f"· {what}{order}: {ctx.t.money(fen)}")
     return lines
 
 

@@ -10,10 +10,42 @@ from sqlalchemy import select
 from core.commissions.statements import MONTH_FORMAT, statements_for, totals_by_kind, write_csv
 from core.errors import DomainError
 from core.models import Unit
+from core.models.commissions import (
+    CLAWBACK_DELIVERY,
+    CLAWBACK_NEW_CUSTOMER,
+    DELIVERY,
+    NEW_CUSTOMER,
+    NEW_CUSTOMER_HELD,
+    NEW_CUSTOMER_REJECTED,
+    NEW_CUSTOMER_RELEASED,
+)
 from core.platform.clock import local_now
 from web.console.forms import explain
 from web.console.render import page, page_translator
 from web.context import context
+
+
+
+def N_(message: str) -> str:
+    """Mark for extraction; translated on the page."""
+    return message
+
+
+KINDS = {
+    NEW_CUSTOMER: N_("New customer (paid at once)"),
+    DELIVERY: N_("Delivery"),
+    CLAWBACK_NEW_CUSTOMER: N_("New-customer fee clawed back"),
+    CLAWBACK_DELIVERY: N_("Delivery fee clawed back"),
+    NEW_CUSTOMER_HELD: N_("New-customer fee held"),
+    NEW_CUSTOMER_RELEASED: N_("New-customer fee released"),
+    NEW_CUSTOMER_REJECTED: N_("New-customer fee rejected by HQ"),
+}
+
+
+async def kind_labels(request: web.Request) -> dict[str, str]:
+    """Each ledger kind as the operator's language says it."""
+    t = await page_translator(request)
+    return {kind: t.gettext(label) for kind, label in KINDS.items()}
 
 
 def _choice(request: web.Request) -> tuple[str, str | None]:
@@ -43,6 +75,7 @@ async def statements_page(request: web.Request) -> web.Response:
         unit_code=unit_code or "",
         units=units,
         statements=[(item, totals_by_kind(item.lines)) for item in statements],
+        kind_labels=await kind_labels(request),
         error=error,
     )
 
