@@ -19,6 +19,9 @@ crates-overdue:U       daily 09:30             overdue crates and the win-back l
                                                partner (only when someone is overdue)
 weekly-report:U        Mondays 09:00           the customer-value groups and their change
                                                to the partner
+fee-release            daily 09:15             held new-customer fees whose hold
+                                               (LINLI_NEW_CUSTOMER_HOLD_DAYS) passed with
+                                               no refund become payable (idempotent)
 =====================  ======================  =========================================
 
 Households are reached through the outbox (a broadcast per unit and day, unique by
@@ -54,6 +57,7 @@ from bot.i18n import Translator, translator
 from bot.messages.counts import crates_text, signed
 from bot.messages.outbox import progress_text
 from core.catalog.deals import count_deals, deals_for
+from core.commissions.held import release_due
 from core.delivery.batches import PickItem, pick_list, run_sheet
 from core.messaging.outbox.enqueue import (
     Recipient,
@@ -209,6 +213,15 @@ def pick_line(t: Translator, item: PickItem) -> str:
 
 
 # ------------------------------------------------------------------ the jobs' work
+
+
+async def release_held_fees(db: Database, slot: dt.datetime) -> None:
+    """The daily release of held new-customer fees; a fee is released once, ever."""
+    async with db.uow() as uow:
+        released = await release_due(uow)
+        await uow.commit()
+    if released:
+        log.info("released %d held new-customer fees", released)
 
 
 async def send_cutoff_reminder(db: Database, slot: dt.datetime, *, unit_id: int) -> None:
@@ -429,7 +442,9 @@ GRACE = {
     "deals": dt.timedelta(hours=2),
     "crates-overdue": dt.timedelta(hours=6),
     "weekly-report": dt.timedelta(hours=12),
+    "fee-release": dt.timedelta(hours=20),
 }
+FEE_RELEASE_TIME = dt.time(9, 15)
 
 
 def before(at: dt.time, minutes: int) -> dt.time:
@@ -471,6 +486,14 @@ async def builtin_jobs(db: Database, mail: PartnerMail) -> list[CronJob]:
         add("deals", unit, settings.deals_time, send_deals)
         add("crates-overdue", unit, settings.crates_check_time, send_overdue_crates, mail=mail)
         add("weekly-report", unit, settings.weekly_report_time, send_weekly_report, mail=mail)
+    jobs.append(
+        CronJob(
+            name="fee-release",
+            trigger=cron(tz, FEE_RELEASE_TIME),
+            work=release_held_fees,
+            grace=GRACE["fee-release"],
+        )
+    )
     return jobs
 
 

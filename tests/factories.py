@@ -133,9 +133,13 @@ async def make_bound_customer(
     *,
     building: int = 0,
     room: str = "1201",
-    phone: str = "13900000000",
+    phone: str | None = None,
 ) -> Customer:
-    """A Telegram customer bound to the unit through its partner's link, with an address."""
+    """A Telegram customer bound to the unit through its partner's link, with an address.
+
+    Each gets a phone of their own unless told (one phone is one customer, ever).
+    """
+    phone = phone or f"139{next(_seq) % 10**8:08d}"
     async with db.uow() as uow:
         customer = await customer_for_identity(uow, "telegram", str(uuid.uuid4().int % 10**12))
         await bind_to_unit(uow, customer, unit_id=setup.unit.id, partner=setup.partner)

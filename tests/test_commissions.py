@@ -1,6 +1,8 @@
-"""Partners earn 20 yuan per net new customer and 3 yuan per delivered order, exactly once.
+"""Partners earn 20 yuan per net new household and 3 yuan per delivered order, exactly once.
 
-The ledger is append-only; refunds write clawbacks, statements are sums of entries.
+The ledger is append-only; refunds write clawbacks, statements are sums of entries. The
+new-customer fee is held first (``held_fen``, not payable): tests/test_households.py
+covers its release and rejection.
 """
 
 from __future__ import annotations
@@ -49,6 +51,16 @@ async def _total(db, partner_id: int) -> int:
     return int(total)
 
 
+async def _held(db, partner_id: int) -> int:
+    async with db.uow() as uow:
+        total = await uow.session.scalar(
+            select(func.coalesce(func.sum(CommissionEntry.held_fen), 0)).where(
+                CommissionEntry.partner_id == partner_id
+            )
+        )
+    return int(total)
+
+
 async def _refund(db, order_id: int) -> bool:
     async with db.uow() as uow:
         changed = await refund(uow, order_id=order_id, reason="spoiled")
@@ -75,12 +87,14 @@ async def test_three_new_customers_each_delivered_once_earn_three_fees_of_each_k
         customer = await make_bound_customer(db, setup, room=room)
         await _delivered_order(db, customer, cola)
     kinds = [kind for kind, *_ in await _entries(db)]
-    assert sorted(kinds) == ["delivery"] * 3 + ["new_customer"] * 3
-    assert await _total(db, setup.partner.id) == 3 * DELIVERY + 3 * NEW
+    assert sorted(kinds) == ["delivery"] * 3 + ["new_customer_held"] * 3
+    assert await _total(db, setup.partner.id) == 3 * DELIVERY
+    assert await _held(db, setup.partner.id) == 3 * NEW
     async with db.uow() as uow:
         november = await statement(uow, setup.partner.id, "2026-11")
     assert november.opening_fen == 0
-    assert november.closing_fen == sum(line.amount_fen for line in november.lines) == 6900
+    assert november.closing_fen == sum(line.amount_fen for line in november.lines) == 900
+    assert november.closing_held_fen == 6000
 
 
 async def test_delivering_the_same_order_twice_pays_once(db, shop):
@@ -95,7 +109,8 @@ async def test_delivering_the_same_order_twice_pays_once(db, shop):
         await on_delivered(uow, loaded)
         await uow.commit()
     assert len(await _entries(db)) == 2
-    assert await _total(db, setup.partner.id) == DELIVERY + NEW
+    assert await _total(db, setup.partner.id) == DELIVERY
+    assert await _held(db, setup.partner.id) == NEW
 
 
 async def test_a_second_order_of_the_same_customer_earns_the_delivery_fee_only(db, shop):
@@ -105,7 +120,7 @@ async def test_a_second_order_of_the_same_customer_earns_the_delivery_fee_only(d
     second = await _delivered_order(db, customer, cola)
     assert await _entries(db) == [
         ("delivery", DELIVERY, first.id, customer.id),
-        ("new_customer", NEW, first.id, customer.id),
+        ("new_customer_held", 0, first.id, customer.id),
         ("delivery", DELIVERY, second.id, customer.id),
     ]
 
@@ -117,8 +132,9 @@ async def test_refunding_a_delivered_first_order_claws_back_both_fees(db, shop):
     assert await _refund(db, first.id)
     kinds = [(kind, amount) for kind, amount, *_ in await _entries(db)]
     assert ("clawback_delivery", -DELIVERY) in kinds
-    assert ("clawback_new_customer", -NEW) in kinds
+    assert ("clawback_new_customer", 0) in kinds  # the held fee, given back while held
     assert await _total(db, setup.partner.id) == 0
+    assert await _held(db, setup.partner.id) == 0
 
 
 async def test_refunding_a_later_order_claws_back_only_its_delivery_fee(db, shop):
@@ -128,7 +144,8 @@ async def test_refunding_a_later_order_claws_back_only_its_delivery_fee(db, shop
     second = await _delivered_order(db, customer, cola)
     assert await _refund(db, second.id)
     assert (await _entries(db))[-1] == ("clawback_delivery", -DELIVERY, second.id, customer.id)
-    assert await _total(db, setup.partner.id) == DELIVERY + NEW
+    assert await _total(db, setup.partner.id) == DELIVERY
+    assert await _held(db, setup.partner.id) == NEW
 
 
 async def test_refunding_twice_claws_back_once(db, shop):
@@ -148,6 +165,7 @@ async def test_a_new_customer_whose_first_order_was_refunded_never_earns_the_fee
     await _refund(db, first.id)
     await _delivered_order(db, customer, cola)
     assert await _total(db, setup.partner.id) == DELIVERY
+    assert await _held(db, setup.partner.id) == 0
 
 
 async def test_an_order_without_a_partner_earns_nothing(db, shop):
@@ -199,7 +217,8 @@ async def test_fees_follow_the_settings(db, shop, settings):
     )
     customer = await make_bound_customer(db, setup)
     await _delivered_order(db, customer, cola)
-    assert await _total(db, setup.partner.id) == 2850
+    assert await _total(db, setup.partner.id) == 350
+    assert await _held(db, setup.partner.id) == 2500
 
 
 async def test_entries_are_dated_by_the_shanghai_month(db, shop, clock):
@@ -229,11 +248,13 @@ async def test_the_opening_balance_of_december_equals_novembers_closing(db, shop
         november = await statement(uow, setup.partner.id, "2026-11")
         december = await statement(uow, setup.partner.id, "2026-12")
         january = await statement(uow, setup.partner.id, "2027-01")
-    assert november.closing_fen == DELIVERY + NEW
+    assert november.closing_fen == DELIVERY
+    assert november.closing_held_fen == NEW
     assert december.opening_fen == november.closing_fen
+    assert december.opening_held_fen == NEW
     assert [line.kind for line in december.lines] == [
         "delivery",
-        "new_customer",
+        "new_customer_held",
         "clawback_delivery",
         "clawback_new_customer",
         "delivery",
@@ -241,6 +262,7 @@ async def test_the_opening_balance_of_december_equals_novembers_closing(db, shop
     assert december.lines[-1].order_id == another.id
     assert december.closing_fen == november.closing_fen + DELIVERY
     assert december.closing_fen == await _total(db, setup.partner.id)
+    assert december.closing_held_fen == NEW  # the first household's fee, still held
     assert january.opening_fen == january.closing_fen == december.closing_fen
     assert january.lines == ()
 

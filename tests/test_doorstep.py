@@ -35,8 +35,14 @@ async def _read(db, action, *args, **kwargs):
 
 
 async def _earned(db) -> int:
+    """Fees earned, payable or still held."""
     async with db.uow() as uow:
-        return int(await uow.session.scalar(select(func.sum(CommissionEntry.amount_fen))) or 0)
+        return int(
+            await uow.session.scalar(
+                select(func.sum(CommissionEntry.amount_fen + CommissionEntry.held_fen))
+            )
+            or 0
+        )
 
 
 async def _order(db, order_id: int) -> Order:

@@ -63,13 +63,15 @@ def test_the_cli_prints_the_statement_and_writes_a_csv_that_sums_to_the_closing_
     lines = result.output.splitlines()
     assert lines[0].startswith("王阿姨 (partner 1, unit jinxiu) 2026-11")
     assert "  opening balance ¥0.00" in lines
-    assert "  closing balance ¥46.00" in lines
+    assert "  closing balance ¥6.00" in lines  # 2 deliveries; both new-customer fees held
+    assert any(line.startswith("  held at closing ¥40.00") for line in lines)
     assert sum("delivery" in line and "¥3.00" in line for line in lines) == 2
-    assert sum("new_customer" in line and "¥20.00" in line for line in lines) == 2
+    assert sum("new_customer_held" in line and "held ¥20.00" in line for line in lines) == 2
     with out.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 5
-    assert sum(int(row["amount_fen"]) for row in rows) == 4600
+    assert sum(int(row["amount_fen"]) for row in rows) == 600
+    assert sum(int(row["held_fen"]) for row in rows) == 4000
 
 
 def test_the_cli_filters_by_unit_and_says_when_there_is_nothing(runner):

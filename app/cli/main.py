@@ -10,6 +10,7 @@ from app.cli.broadcast import broadcast_command
 from app.cli.catalog import import_catalog_command
 from app.cli.db import db
 from app.cli.demo import demo_command
+from app.cli.fees import fee_group, suspicious_command
 from app.cli.invite import leaflet_command, letter_command
 from app.cli.report import report_command
 from app.cli.run import run_command
@@ -36,4 +37,6 @@ cli.add_command(report_command)
 cli.add_command(leaflet_command)
 cli.add_command(broadcast_command)
 cli.add_command(admin_group)
+cli.add_command(fee_group)
+cli.add_command(suspicious_command)
 partner_group.add_command(letter_command)

@@ -30,7 +30,8 @@ def render(item: Statement) -> list[str]:
     """A statement as the lines an operator reads."""
     out = [
         f"{item.partner_name} (partner {item.partner_id}, unit {item.unit_code}) {item.month}",
-        f"  opening balance {money(item.opening_fen)}   held {money(item.opening_held_fen)}",
+        f"  opening balance {money(item.opening_fen)}",
+        f"  held at opening {money(item.opening_held_fen)}",
     ]
     for line in item.lines:
         what = f"order {line.order_no}" if line.order_no else ""
@@ -43,8 +44,11 @@ def render(item: Statement) -> list[str]:
             f"  {line.created_at[:10]}  {line.kind:<22} {money(line.amount_fen):>10}"
             f" {held:>16}  {detail}"
         )
-    out.append(f"  closing balance {money(item.closing_fen)}   held {money(item.closing_held_fen)}")
-    out.append("  (held: new-customer fees in their hold, not payable until released)")
+    out.append(f"  closing balance {money(item.closing_fen)}")
+    out.append(
+        f"  held at closing {money(item.closing_held_fen)}"
+        " (new-customer fees in their hold: not payable until released)"
+    )
     return out
 
 

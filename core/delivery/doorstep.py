@@ -13,11 +13,13 @@ import datetime as dt
 
 from sqlalchemy import ColumnElement, func, select
 
+from core.commissions.held import release_confirmed
 from core.delivery.crates import COLLECTED, MAX_CRATES_PER_MOVE, collect, deliver
 from core.errors import IllegalTransition, InvalidInput, NotFound
 from core.models import CrateMovement, Customer, Order, Partner
 from core.orders.lifecycle import lock_order, move, record_payment
 from core.orders.status import Status
+from core.people.households import confirm_at_door, household_of
 from core.platform.clock import local_now, to_utc
 from core.platform.uow import UnitOfWork
 
@@ -58,6 +60,23 @@ async def mark_delivered(uow: UnitOfWork, partner: Partner, order_id: int) -> bo
         order.absent_at = None  # they came home after all
         await uow.session.flush()
     return changed
+
+
+async def confirm_household(uow: UnitOfWork, partner: Partner, order_id: int) -> bool:
+    """The partner saw this household at its door: recorded on the household, and its held
+    new-customer fee (if it earned one and had no refund) is released now, not after the
+    hold. True the first time only.
+    """
+    order = await own_order(uow, partner, order_id)
+    household, first = await confirm_at_door(uow, partner, order.customer_id)
+    await release_confirmed(uow, household.id)
+    return first
+
+
+async def household_confirmed(uow: UnitOfWork, customer_id: int) -> bool | None:
+    """Whether the customer's household was confirmed at the door (None: no household)."""
+    household = await household_of(uow, customer_id)
+    return None if household is None else household.confirmed_at is not None
 
 
 async def mark_paid(uow: UnitOfWork, partner: Partner, order_id: int, method: str) -> bool:

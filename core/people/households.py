@@ -145,8 +145,13 @@ async def is_partners_own(uow: UnitOfWork, partner_id: int, customer: Customer) 
     return bool(found)
 
 
-async def confirm_at_door(uow: UnitOfWork, partner: Partner, customer_id: int) -> Household:
-    """The partner saw the household at its door: recorded once, on the household."""
+async def confirm_at_door(
+    uow: UnitOfWork, partner: Partner, customer_id: int
+) -> tuple[Household, bool]:
+    """The partner saw the household at its door: recorded once, on the household.
+
+    Returns the household and whether this call recorded it.
+    """
     customer = await uow.session.get(Customer, customer_id)
     if customer is None or customer.unit_id != partner.unit_id or customer.household_id is None:
         raise NotFound(what="customer", key=customer_id)
@@ -155,8 +160,9 @@ async def confirm_at_door(uow: UnitOfWork, partner: Partner, customer_id: int) -
     )
     if household is None:
         raise NotFound(what="household", key=customer.household_id)
-    if household.confirmed_at is None:
-        household.confirmed_at = uow.clock.now()
-        household.confirmed_by_partner_id = partner.id
-        await uow.session.flush()
-    return household
+    if household.confirmed_at is not None:
+        return household, False
+    household.confirmed_at = uow.clock.now()
+    household.confirmed_by_partner_id = partner.id
+    await uow.session.flush()
+    return household, True

@@ -39,9 +39,10 @@ async def test_earnings_show_this_months_fees_per_kind_and_the_closing_balance(d
 
     text = await _open_earnings(channel, str(setup.partner.telegram_id))
 
-    assert "New customers ×2: ¥40.00" in text
+    assert "New households (fee held) ×2: ¥40.00" in text
     assert "Deliveries ×2: ¥6.00" in text
-    assert "closing ¥46.00" in text
+    assert "closing ¥6.00" in text
+    assert "Held ¥40.00: paid once the hold passes or you confirm the household" in text
 
 
 async def test_a_partner_with_no_entries_sees_an_empty_month_not_an_error(db):

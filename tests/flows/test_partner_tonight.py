@@ -15,8 +15,14 @@ from tests.flows.memory_shoppers import EXPIRED, last_labels, memory_shopper, pr
 
 
 async def _earned(db) -> int:
+    """Fees earned, payable or still held."""
     async with db.uow() as uow:
-        return int(await uow.session.scalar(select(func.sum(CommissionEntry.amount_fen))) or 0)
+        return int(
+            await uow.session.scalar(
+                select(func.sum(CommissionEntry.amount_fen + CommissionEntry.held_fen))
+            )
+            or 0
+        )
 
 
 def yuan(fen: int) -> str:

@@ -40,13 +40,13 @@ def yuan(fen: int) -> str:
 
 
 async def _ledger(db, partner_id: int) -> tuple[int, int]:
-    """(sum of entries, number of entries) of the partner."""
+    """(sum of entries, payable and held, number of entries) of the partner."""
     async with db.uow() as uow:
         row = (
             await uow.session.execute(
-                select(func.sum(CommissionEntry.amount_fen), func.count()).where(
-                    CommissionEntry.partner_id == partner_id
-                )
+                select(
+                    func.sum(CommissionEntry.amount_fen + CommissionEntry.held_fen), func.count()
+                ).where(CommissionEntry.partner_id == partner_id)
             )
         ).one()
     return int(row[0] or 0), int(row[1])
@@ -133,7 +133,9 @@ async def test_a_delivery_evening_from_pick_list_to_a_balanced_statement(db, clo
     async with db.uow() as uow:
         november = await statement(uow, setup.partner.id, "2026-11")
     assert november.opening_fen == 0
-    assert november.closing_fen == sum(line.amount_fen for line in november.lines) == total
+    assert november.closing_fen == sum(line.amount_fen for line in november.lines)
+    assert november.closing_fen == DELIVERY * deliveries  # the new-customer fees are held
+    assert november.closing_fen + november.closing_held_fen == total
 
 
 async def test_delivered_pressed_twice_on_telegram_pays_once(db, clock, app):

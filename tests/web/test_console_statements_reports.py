@@ -31,14 +31,16 @@ async def test_the_statement_csv_downloads_with_the_right_totals(db):
         await sign_in(client)
         html = await (await client.get("/admin/statements?month=2026-11")).text()
         assert "王阿姨" in html
-        assert '<strong class="closing">¥46.00</strong>' in html  # 2 × (20 new + 3 delivery)
+        assert '<strong class="closing">¥6.00</strong>' in html  # 2 × 3 delivery
+        assert '<strong class="closing-held">¥40.00</strong>' in html  # 2 × 20 new, held
         response = await client.get("/admin/statements.csv?month=2026-11&unit=jinxiu")
         assert response.status == 200
         assert response.content_type == "text/csv"
         assert "attachment" in response.headers["Content-Disposition"]
         body = await response.text()
     rows = list(csv.DictReader(io.StringIO(body)))
-    assert sum(int(row["amount_fen"]) for row in rows) == 4600
+    assert sum(int(row["amount_fen"]) for row in rows) == 600
+    assert sum(int(row["held_fen"]) for row in rows) == 4000
     assert {row["partner_id"] for row in rows} == {str(setup.partner.id)}
     async with db.uow() as uow:  # byte for byte what `linli statement --csv` writes
         expected = io.StringIO()

@@ -1,5 +1,6 @@
 """The HQ console under /admin: sign-in, then catalog, deals, promotions, units,
-broadcasts, statements and reports, each page over the same core services as the CLI.
+broadcasts, statements, the suspicious list and reports, each page over the same core
+services as the CLI.
 
 ``mount(app, ctx)`` is what ``linli serve`` calls; the console is a sub-application, so
 its CSRF and sign-in guard never touches the chat's or the webhook's routes. It must not
@@ -21,6 +22,7 @@ from web.console.pages import (
     promos,
     reports,
     statements,
+    suspicious,
     units,
 )
 from web.console.render import setup
@@ -32,7 +34,8 @@ def console_app(ctx: WebContext) -> web.Application:
     admin = web.Application(middlewares=[guard])
     login.install_limiters(admin, ctx.db.clock, ctx.db.settings)
     setup(admin)
-    for area in (login, home, catalog, deals, promos, units, broadcasts, statements, reports):
+    areas = (login, home, catalog, deals, promos, units, broadcasts, statements, suspicious, reports)
+    for area in areas:
         area.routes(admin)
     return admin
 

@@ -18,6 +18,8 @@ from core.delivery.batches import Stop, run_sheet
 from core.delivery.doorstep import (
     collect_crates,
     collected_here,
+    confirm_household,
+    household_confirmed,
     mark_absent,
     mark_delivered,
     mark_paid,
@@ -46,6 +48,7 @@ DONE = {
     "t": _("Paid by transfer."),
     "k": _("Crates noted."),
     "a": _("Noted: nobody at home. The order stays on tonight's list."),
+    "h": _("Household confirmed. Thank you!"),
 }
 
 
@@ -78,6 +81,8 @@ async def act(ctx: Ctx, partner: Partner, item: TonightAct) -> None:
             return
         elif item.action == "d":
             await mark_delivered(ctx.uow, partner, order_id)
+        elif item.action == "h":
+            await confirm_household(ctx.uow, partner, order_id)
         elif item.action == "a":
             if await mark_absent(ctx.uow, partner, order_id):
                 await _tell_missed(ctx, partner, item.customer_id)
@@ -113,11 +118,14 @@ async def _show(
         return
     collected = await collected_here(ctx.uow, stop.customer_id, stop.order_id)
     order = await order_by_id(ctx.uow, stop.order_id) if stop.order_id else None
+    confirmed = await household_confirmed(ctx.uow, stop.customer_id)
     parts = [p for p in (note, _heading(ctx, stop), _goods(ctx, stop)) if p]
     parts.append(_crates(ctx, stop, collected))
     if order is not None:
         parts.append(_money(ctx, stop, order))
-    ctx.show("\n\n".join(parts), _buttons(ctx, stop, collected, page))
+    if confirmed:
+        parts.append(ctx._("✅ Household confirmed"))
+    ctx.show("\n\n".join(parts), _buttons(ctx, stop, collected, page, confirm=confirmed is False))
 
 
 def _heading(ctx: Ctx, stop: Stop) -> str:
@@ -170,9 +178,13 @@ def _money(ctx: Ctx, stop: Stop, order: Order) -> str:
 
 
 def _buttons(
-    ctx: Ctx, stop: Stop, collected: int, page: int
+    ctx: Ctx, stop: Stop, collected: int, page: int, *, confirm: bool
 ) -> tuple[tuple[InlineButton, ...], ...]:
-    """Door taps, two a row; crate counts mark the one recorded."""
+    """Door taps, two a row; crate counts mark the one recorded.
+
+    "✅ household confirmed" is offered until the partner has seen this household at its
+    door once: it is what releases a held new-customer fee before the hold passes.
+    """
     order_id, customer_id = stop.order_id or 0, stop.customer_id
 
     def tap(label: str, action: str, count: int = 0) -> InlineButton:
@@ -186,6 +198,8 @@ def _buttons(
             tap(ctx._("💵 Paid cash"), "c"),
             tap(ctx._("📱 Paid transfer"), "t"),
         ]
+        if confirm:
+            buttons.append(tap(ctx._("✅ Household confirmed"), "h"))
     most = max(CRATE_CHOICES[-1], stop.crates_to_collect + collected)
     for count in CRATE_CHOICES:
         amount = most if count == CRATE_CHOICES[-1] else count
