@@ -15,7 +15,7 @@ from core.errors import InvalidInput
 
 MAX_ROOM = 20
 _TYPED = re.compile(r"^[0-9A-Z\-#栋幢号楼座室单元 ]{1,20}$")
-_HAS_ROOM = re.compile(r"[0-9A-Z]")
+_HAS_ROOM = re.compile(r"[0-9]")  # a room always has a number
 _BUILDING_WORDS = ("号楼", "栋", "幢", "座", "楼", "号", "#")
 _SEPARATORS = " -#./"
 _DASHES = str.maketrans({"—": "-", "–": "-", "‐": "-", "_": "-", "/": "-", "·": "-"})
@@ -28,7 +28,7 @@ def _plain(text: str) -> str:
 
 
 def normalise_room(text: str) -> str:
-    """A typed room, tidied; InvalidInput when it cannot be a room (no digit or letter...)."""
+    """A typed room, tidied; InvalidInput when it cannot be a room (no number, odd signs)."""
     room = _plain(text)
     if not _TYPED.match(room) or not _HAS_ROOM.search(room):
         raise InvalidInput(field="room", reason="1–10 letters, digits or '-'")

@@ -29,7 +29,7 @@ depends_on: str | Sequence[str] | None = None
 
 _WORDS = ("号楼", "栋", "幢", "座", "楼", "号", "#")
 _SEPARATORS = " -#./"
-_HAS_ROOM = re.compile(r"[0-9A-Z]")
+_HAS_ROOM = re.compile(r"[0-9]")  # a room always has a number
 _DASHES = str.maketrans({"—": "-", "–": "-", "‐": "-", "_": "-", "/": "-", "·": "-"})
 
 

@@ -137,7 +137,7 @@ async def test_the_card_shows_phone_orders_crates_and_goes_back_to_the_same_page
     await channel.press(partner, "赵奶奶")
 
     card = channel.chat(partner).last.text
-    assert "1栋 999 赵奶奶" in card and "📞 13900000000" in card
+    assert "1栋 999 赵奶奶" in card and f"📞 {last.phone}" in card
     assert "1 order" in card and "crates out: 1" in card and "👴 elderly" in card
     assert f"{placed.order.order_no} · 11-23 · {_money(placed.order.total_fen)} · delivered" in card
     assert "Write to them" in " ".join(last_labels(channel, partner))

@@ -277,9 +277,13 @@ async def telegram_shopper(
     *,
     building: int = 0,
     room: str = "1201",
-    phone: str = "13900000000",
+    phone: str | None = None,
 ) -> Customer:
-    """``who`` is a Telegram customer of the unit already: bound, with address and phone."""
+    """``who`` is a Telegram customer of the unit already: bound, with address and phone.
+
+    The phone is their own unless told (one phone is one customer).
+    """
+    phone = phone or f"139{who.id % 10**8:08d}"
     locale = "en" if (who.language_code or "").startswith("en") else "zh_CN"
     async with db.uow() as uow:
         customer = await customer_for_identity(uow, "telegram", str(who.id), locale=locale)
