@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import aliased
 
 from core.commissions.held import HeldFee, fees_of
 from core.models import Building, CommissionEntry, Customer, Household, Order, Unit
@@ -124,10 +125,11 @@ async def _shared_phones(uow: UnitOfWork, since: dt.datetime) -> list[tuple[str,
 async def _fee_rows(uow: UnitOfWork, since: dt.datetime) -> list[tuple[str, int, dict]]:
     """Fees earned in the window on small first orders, or on cash-only households."""
     minimum = uow.settings.new_customer_min_order_fen
+    other = aliased(Order)
     not_cash = exists().where(
-        Order.household_id == CommissionEntry.household_id,
-        Order.status != Status.CANCELLED,
-        or_(Order.payment_method.is_(None), Order.payment_method != "cash"),
+        other.household_id == CommissionEntry.household_id,
+        other.status != Status.CANCELLED,
+        or_(other.payment_method.is_(None), other.payment_method != "cash"),
     )
     rows = (
         await uow.session.execute(

@@ -81,7 +81,7 @@ async def suspicious_page(request: web.Request) -> web.Response:
         "suspicious.html",
         days=days,
         rows=[(row, why(t, row)) for row in rows],
-        status={key: t.gettext(label) for key, label in STATUS.items()},
+        statuses={key: t.gettext(label) for key, label in STATUS.items()},
         flash=session.pop(FLASH, None),
         error=session.pop(ERROR, None),
     )
