@@ -117,9 +117,7 @@ def upgrade() -> None:
             )
     with op.batch_alter_table("commission_entries") as batch:
         batch.add_column(sa.Column("household_id", sa.Integer(), nullable=True))
-        batch.add_column(
-            sa.Column("held_fen", sa.Integer(), server_default="0", nullable=False)
-        )
+        batch.add_column(sa.Column("held_fen", sa.Integer(), server_default="0", nullable=False))
         batch.add_column(sa.Column("reason", sa.String(length=200), nullable=True))
         batch.create_index(batch.f("ix_commission_entries_household_id"), ["household_id"])
         batch.create_foreign_key(
@@ -179,8 +177,8 @@ def _backfill() -> None:
         found = household(row.building_id, row.room, row.created_at, row.id)
         if found is not None:
             bind.execute(
-                sa.text("UPDATE customers SET household_id = :h WHERE id = :id"),
-                {"h": found, "id": row.id},
+                sa.text("UPDATE customers SET household_id = :h, room = :r WHERE id = :id"),
+                {"h": found, "r": _room_key(row.room, buildings[row.building_id][1]), "id": row.id},
             )
     orders = bind.execute(
         sa.text(
