@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from core.errors import InvalidInput, NotFound
 from core.models import Building, ChannelIdentity, Customer, MessageOptOut, Order, Partner
 from core.people.households import household_at
-from core.people.rooms import normalise_room as normalise_room  # the flows' room check
+from core.people.rooms import normalise_room  # noqa: F401  (the flows' room check)
 from core.platform.config import SUPPORTED_LOCALES
 from core.platform.uow import UnitOfWork
 

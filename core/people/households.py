@@ -88,7 +88,9 @@ def kin_customers(customer_id: int, household_id: int | None, phone: str | None)
     return select(Customer.id).where(or_(*who)).scalar_subquery()
 
 
-def kin_orders(customer_id: int, household_id: int | None, phone: str | None) -> ColumnElement[bool]:
+def kin_orders(
+    customer_id: int, household_id: int | None, phone: str | None
+) -> ColumnElement[bool]:
     """Orders placed by the same customer: by kin identities, to the household, or the phone."""
     who: list[ColumnElement[bool]] = [
         Order.customer_id.in_(kin_customers(customer_id, household_id, phone))
@@ -139,9 +141,7 @@ async def is_partners_own(uow: UnitOfWork, partner_id: int, customer: Customer) 
                 ChannelIdentity.external_id == str(partner.telegram_id),
             )
         )
-    found = await uow.session.scalar(
-        select(exists().where(or_(*people), or_(*is_partner)))
-    )
+    found = await uow.session.scalar(select(exists().where(or_(*people), or_(*is_partner))))
     return bool(found)
 
 

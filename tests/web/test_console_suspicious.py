@@ -32,8 +32,8 @@ async def _browser(db, setup, room: str, phone: str | None = None, building: int
 
 
 async def suspicious_city(db) -> int:
-    """A browser that moved twice in a day, a phone on two doors, a ¥6 first order (¥3 cola + ¥3 shipping) paid in
-    cash: returns the held fee's ledger entry id."""
+    """A browser that moved twice in a day, a phone on two doors, a ¥6 first order paid in
+    cash (¥3 of cola and ¥3 shipping): returns the held fee's ledger entry id."""
     setup = await make_unit_with_partner(db)
     cola = await make_product(db, "COLA", price_fen=300, stock=100)
     hopper = await _browser(db, setup, "1203")

@@ -34,7 +34,18 @@ def console_app(ctx: WebContext) -> web.Application:
     admin = web.Application(middlewares=[guard])
     login.install_limiters(admin, ctx.db.clock, ctx.db.settings)
     setup(admin)
-    areas = (login, home, catalog, deals, promos, units, broadcasts, statements, suspicious, reports)
+    areas = (
+        login,
+        home,
+        catalog,
+        deals,
+        promos,
+        units,
+        broadcasts,
+        statements,
+        suspicious,
+        reports,
+    )
     for area in areas:
         area.routes(admin)
     return admin

@@ -25,7 +25,6 @@ from web.console.render import page, page_translator
 from web.context import context
 
 
-
 def N_(message: str) -> str:
     """Mark for extraction; translated on the page."""
     return message

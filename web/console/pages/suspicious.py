@@ -103,7 +103,9 @@ async def reject_fee(request: web.Request) -> web.StreamResponse:
         log.info("HQ %s rejected held fee %s", request[keys.OPERATOR], entry_id)
         session[FLASH] = entry_id
     back = text(form, "days")
-    raise web.HTTPSeeOther(f"{keys.PREFIX}/suspicious" + (f"?days={back}" if back.isdigit() else ""))
+    raise web.HTTPSeeOther(
+        f"{keys.PREFIX}/suspicious" + (f"?days={back}" if back.isdigit() else "")
+    )
 
 
 def routes(app: web.Application) -> None:
