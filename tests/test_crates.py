@@ -51,7 +51,7 @@ async def _read(db, action, *args, **kwargs):
 @pytest.fixture
 async def shop(db):
     setup = await make_unit_with_partner(db)
-    customer = await make_bound_customer(db, setup, building=1, room="2-301")
+    customer = await make_bound_customer(db, setup, building=1, room="3-301", phone="13900000000")
     cola = await make_product(db, "COLA", price_fen=300, stock=500)
     return setup, customer, cola
 
@@ -284,7 +284,7 @@ async def test_crates_out_thirteen_days_are_not_yet_overdue_but_fourteen_are(db,
     assert (entry.customer_id, entry.building_label, entry.room, entry.phone) == (
         customer.id,
         "2栋",
-        "2-301",
+        "3-301",
         "13900000000",
     )
     assert (entry.crates, entry.days_out, entry.last_delivered_on) == (2, 14, MONDAY)

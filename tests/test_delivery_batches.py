@@ -113,7 +113,7 @@ async def test_cancelled_orders_and_other_evenings_stay_off_the_batches(db, cloc
 
 async def test_the_run_sheet_walks_buildings_in_order_then_rooms_naturally(db, shop):
     setup, p = shop
-    addresses = [(2, "301"), (0, "1201"), (1, "2-1201"), (0, "301"), (1, "2-301")]
+    addresses = [(2, "301"), (0, "1201"), (1, "3-1201"), (0, "301"), (1, "3-301")]
     for building, room in addresses:
         customer = await make_bound_customer(db, setup, building=building, room=room)
         await place(db, customer, [(p["cola"], 1)])
@@ -123,8 +123,8 @@ async def test_the_run_sheet_walks_buildings_in_order_then_rooms_naturally(db, s
     assert [(s.building_label, s.room) for s in sheet.stops] == [
         ("1栋", "301"),
         ("1栋", "1201"),
-        ("2栋", "2-301"),
-        ("2栋", "2-1201"),
+        ("2栋", "3-301"),
+        ("2栋", "3-1201"),
         ("3栋", "301"),
     ]
     assert sheet.order_count == 5

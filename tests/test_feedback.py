@@ -32,7 +32,7 @@ async def _run(db, action, *args, **kwargs):
 @pytest.fixture
 async def delivered(db):
     setup = await make_unit_with_partner(db)
-    customer = await make_bound_customer(db, setup, building=1, room="2-301")
+    customer = await make_bound_customer(db, setup, building=1, room="3-301")
     cola = await make_product(db, "COLA", price_fen=300)
     order = (await place(db, customer, [(cola, 2)])).order
     await deliver_order(db, order.id)
@@ -151,7 +151,7 @@ async def test_the_partner_reads_the_units_feedback_newest_first(db, clock, deli
         (second.order_no, 5, None),
         (order.order_no, 3, "还行"),
     ]
-    assert (everything[1].building_label, everything[1].room) == ("2栋", "2-301")
+    assert (everything[1].building_label, everything[1].room) == ("2栋", "3-301")
     assert everything[1].delivery_date == dt.date(2026, 11, 23)
     assert [f.order_no for f in tonight] == [second.order_no]
 

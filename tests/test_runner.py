@@ -22,7 +22,7 @@ async def test_the_start_up_report_names_each_unit_partner_and_next_delivery(db,
     assert "jinxiu 锦绣花园: partner 王阿姨" in lines[1]
     assert setup.partner.invite_code in lines[1]
     assert "arrive 2026-11-24" in lines[1]
-    assert lines[2].startswith("6 scheduled job(s) for 1 unit(s)")
+    assert lines[2].startswith("7 scheduled job(s) for 1 unit(s)")  # 6 per unit, fee-release
 
 
 async def test_closing_the_batch_logs_tonights_pick_list(db, caplog):
