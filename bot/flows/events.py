@@ -74,3 +74,4 @@ class Incoming:
     update_id: str | None = None
     message_ref: str | None = None  # for a button: the message it sits on
     reply_to_ref: str | None = None  # the message this one answers (partner relays)
+    origin: str | None = None  # the web page's network address, for HQ's suspicious list

@@ -82,6 +82,9 @@ class WebIdentity:
     channel: str
     chat_id: str
     language_code: str | None = None
+    # The network address the page came from (HQ's suspicious list: many households
+    # created from one address in a day); not part of who the chat is.
+    origin: str | None = field(default=None, compare=False)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -89,9 +92,11 @@ class WebIdentity:
         return self.channel, self.chat_id
 
 
-def customer_identity(web_id: str, language_code: str | None = None) -> WebIdentity:
+def customer_identity(
+    web_id: str, language_code: str | None = None, origin: str | None = None
+) -> WebIdentity:
     """A web customer: their random id is both the chat and the user."""
-    return WebIdentity(CHANNEL, web_id, language_code)
+    return WebIdentity(CHANNEL, web_id, language_code, origin)
 
 
 def partner_identity(telegram_id: int, language_code: str | None = None) -> WebIdentity:
@@ -204,6 +209,7 @@ class WebChat:
             update_id=update_id_of(who, client_id),
             message_ref=message_ref,
             reply_to_ref=reply_to_ref,
+            origin=who.origin,
         )
 
     async def _event(self, who: WebIdentity, message: dict[str, Any]) -> Event:

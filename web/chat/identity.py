@@ -52,7 +52,7 @@ def identity_of(session: Session, request: web.Request) -> WebIdentity:
         return partner_identity(telegram_id, browser_language(request))
     if not isinstance(session.get(CHAT_ID), str):
         session[CHAT_ID] = new_web_id()
-    return customer_identity(session[CHAT_ID], browser_language(request))
+    return customer_identity(session[CHAT_ID], browser_language(request), request.remote)
 
 
 def browser_language(request: web.Request) -> str | None:

@@ -162,6 +162,7 @@ async def _run_start(
         event=Command("start", args),
         language_code=who.language_code,
         update_id=update_id or f"web:s-{secrets.token_urlsafe(12)}",
+        origin=who.origin,
     )
     await chat.run(who, incoming)
 

@@ -140,7 +140,9 @@ async def typed_room(ctx: Ctx) -> None:
     text = event.text if isinstance(event, Text) else ""
     try:
         room = normalise_room(text)
-        await set_address(ctx.uow, ctx.customer, building_id=building.id, room=room)
+        await set_address(
+            ctx.uow, ctx.customer, building_id=building.id, room=room, origin=ctx.incoming.origin
+        )
     except InvalidInput as refusal:
         _ask_room(ctx, building, explain(refusal, ctx.t))
         return

@@ -390,7 +390,9 @@ async def room_typed(ctx: Ctx) -> None:
     except InvalidInput:
         await ask_room(ctx, building, page, note=ctx._(BAD_ROOM))
         return
-    await set_address(ctx.uow, ctx.customer, building_id=building.id, room=room)
+    await set_address(
+        ctx.uow, ctx.customer, building_id=building.id, room=room, origin=ctx.incoming.origin
+    )
     if from_settings(ctx):
         await back_to_settings(ctx, note=ctx._("Your address is saved."))
     elif ctx.customer.phone is None:

@@ -184,7 +184,9 @@ async def room_answer(ctx: Ctx, text: str | None) -> None:
     except InvalidInput:
         await ask_room(ctx, building_id, note=ctx._(BAD_ROOM))
         return
-    await set_address(ctx.uow, ctx.customer, building_id=building_id, room=room)
+    await set_address(
+        ctx.uow, ctx.customer, building_id=building_id, room=room, origin=ctx.incoming.origin
+    )
     if ctx.customer.phone is None:
         await ask_phone(ctx)
     else:
