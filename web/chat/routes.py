@@ -57,13 +57,22 @@ def mount(app: web.Application, ctx: WebContext) -> None:
 
     chat.observer = metrics_of(ctx).observe_update  # linli_updates_handled_total{channel="web"}
 
+    async def listen(_app: web.Application) -> None:
+        """Hear of every transcript append, in this process or another (LISTEN/NOTIFY)."""
+        await chat.listen()
+
+    async def stop_listening(_app: web.Application) -> None:
+        await chat.stop_listening()
+
     async def close_pages(_app: web.Application) -> None:
         """On shutdown, tell every open page to go away; each reconnects and catches up."""
         await close_all(app[SOCKETS])
 
     app[SOCKETS] = weakref.WeakSet()
     app.on_startup.append(wire_telegram)
+    app.on_startup.append(listen)
     app.on_shutdown.append(close_pages)
+    app.on_cleanup.append(stop_listening)
     app.router.add_get("/", page)
     app.router.add_get("/ws", socket)
     app.router.add_get("/c/{invite}", leaflet)

@@ -4,6 +4,9 @@ Every message a page gets carries its chat's sequence number; this connection se
 them in order and without gaps (``Outgoing``): a push that finds a gap (a message
 written meanwhile by another process or before the page said where it stands) reads
 the missing ones from the transcript first. The page drops numbers it already shows.
+
+Appends in other processes arrive as signals (``WebChat.signalled``, LISTEN/NOTIFY on
+PostgreSQL); a slow poll (``LINLI_WEBCHAT_POLL_SECONDS``) is only a safety net.
 """
 
 from __future__ import annotations
@@ -32,9 +35,6 @@ def _(message: str) -> str:
 APOLOGY = _("Sorry, something went wrong on our side. Please try again in a moment.")
 MAX_MESSAGE = 16 * 1024
 FRESH_PAGE = 300  # messages a newly opened page starts with
-# Pushes reach pages connected to the process that wrote; a page on another process of
-# the same database (several `linli serve` on PostgreSQL) sees them within this long.
-POLL_S = 5.0
 NO_SESSION = 4401  # the close code a page without a chat cookie gets (it reloads)
 
 
@@ -68,9 +68,15 @@ class Outgoing:
             await self.ws.send_json({"type": "resumed", "last": self.shown})
 
     async def push(self, messages: list[Logged]) -> None:
-        """New messages of the chat; any gap before them is read from the transcript."""
+        """New messages of the chat; any gap before them is read from the transcript.
+
+        No messages: look in the transcript for anything after what the page shows.
+        """
         async with self.lock:
             if self.shown is None or self.ws.closed:
+                return
+            if not messages:
+                await self._catch_up(replay=False)
                 return
             fresh = [m for m in messages if m.seq > self.shown]
             if not fresh:
@@ -140,7 +146,7 @@ async def serve_socket(
         sockets.add(ws)
     out = Outgoing(ws, chat, who)
     chat.hub.join(who.key, out.push)
-    poller = asyncio.create_task(_poll(out))
+    poller = asyncio.create_task(_poll(out, chat.poll_s))
     try:
         async for frame in ws:
             if frame.type != WSMsgType.TEXT:
@@ -154,10 +160,10 @@ async def serve_socket(
     return ws
 
 
-async def _poll(out: Outgoing) -> None:
-    """Every ``POLL_S``: catch up on what other processes wrote to this chat."""
+async def _poll(out: Outgoing, every_s: float) -> None:
+    """The safety net: every ``every_s``, catch up on anything no signal brought."""
     while not out.ws.closed:
-        await asyncio.sleep(POLL_S)
+        await asyncio.sleep(every_s)
         try:
             await out.poll()
         except (ConnectionError, RuntimeError) as gone:
