@@ -9,6 +9,8 @@
 ``POST /chat/photo`` the page sends a photo (``web.chat.photos``)
 ``GET /chat/image/{id}`` a sent photo, for its sender's and recipient's browsers only
 ``/static/chat/``    the page's CSS and JavaScript (no CDN, nothing fetched at run time)
+``/push/...``        Web Push subscriptions (``web.chat.push``)
+``/manifest.webmanifest``, ``/sw.js``, ``/offline``: the installable app (``web.chat.pwa``)
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from bot.flows.events import Command, Incoming
 from bot.handlers.webchat import TELEGRAM, Hub, WebChat, WebIdentity, partner_identity
 from core.messaging import webchat_log
 from core.people.web_tokens import partner_signing_in
-from web.chat import photos
+from web.chat import photos, push, pwa
 from web.chat.identity import (
     browser_language,
     ensure_identity,
@@ -81,6 +83,8 @@ def mount(app: web.Application, ctx: WebContext) -> None:
     app.router.add_post("/chat/photo", photo_upload)
     app.router.add_get("/chat/image/{image_id}", photo_image)
     app.router.add_static("/static/chat/", STATIC, name="chat_static", append_version=True)
+    push.mount(app, ctx, chat)
+    pwa.mount(app, chat)
 
 
 def _chat(request: web.Request) -> WebChat:

@@ -20,7 +20,8 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from bot.flows.router import t_for
-from bot.handlers.webchat import BadMessage, WebChat, WebIdentity
+from bot.handlers.webchat import CHANNEL, BadMessage, WebChat, WebIdentity
+from core.messaging import push_subscriptions
 from core.messaging.webchat_log import Logged
 from web.chat.page import words_for
 
@@ -36,6 +37,7 @@ APOLOGY = _("Sorry, something went wrong on our side. Please try again in a mome
 MAX_MESSAGE = 16 * 1024
 FRESH_PAGE = 300  # messages a newly opened page starts with
 NO_SESSION = 4401  # the close code a page without a chat cookie gets (it reloads)
+LEASE_RENEW_S = 30.0  # an open page renews its chat's "a page is open" lease this often
 
 
 def wire(message: Logged) -> dict[str, Any]:
@@ -52,6 +54,7 @@ class Outgoing:
         self.who = who
         self.shown: int | None = None  # None until the page said where it stands
         self.lock = asyncio.Lock()
+        self.offered = who.channel != CHANNEL  # notifications are offered to customers
 
     async def resume(self, last: int) -> None:
         """The page shows everything up to ``last``: send what came after.
@@ -157,18 +160,49 @@ async def serve_socket(
         poller.cancel()
         if sockets is not None:
             sockets.discard(ws)
+        if not chat.hub.is_open(who.key):
+            await _page_open(chat, who, is_open=False)  # pushes go to this chat again
     return ws
 
 
+async def _page_open(chat: WebChat, who: WebIdentity, *, is_open: bool) -> None:
+    """Tell the push sender (in whichever process) whether a page of the chat is open."""
+    try:
+        async with chat.db.uow() as uow:
+            await push_subscriptions.page_open(uow, *who.key, is_open=is_open)
+            await uow.commit()
+    except Exception:  # a lease is a hint: a failed one costs at most one push too many
+        log.warning("web chat %s: page lease not renewed", who.key, exc_info=True)
+
+
 async def _poll(out: Outgoing, every_s: float) -> None:
-    """The safety net: every ``every_s``, catch up on anything no signal brought."""
+    """Renew the page's lease; every ``every_s``, catch up on anything no signal brought."""
+    loop = asyncio.get_running_loop()
+    next_poll = loop.time() + every_s
     while not out.ws.closed:
-        await asyncio.sleep(every_s)
+        await asyncio.sleep(min(LEASE_RENEW_S, max(0.0, next_poll - loop.time())))
+        if out.ws.closed:
+            return
+        await _page_open(out.chat, out.who, is_open=True)
+        if loop.time() < next_poll:
+            continue
+        next_poll = loop.time() + every_s
         try:
             await out.poll()
         except (ConnectionError, RuntimeError) as gone:
             log.info("web chat %s: poll ended (%s)", out.who.key, gone)
             return
+
+
+async def _offer_push(chat: WebChat, who: WebIdentity, out: Outgoing) -> None:
+    """After the customer's first order, the page may ask to send notifications (once)."""
+    if out.offered:
+        return
+    async with chat.db.uow() as uow:
+        ordered = await push_subscriptions.has_ordered(uow, *who.key)
+    if ordered:
+        out.offered = True
+        await _ack(out.ws, {"type": "push_offer"})
 
 
 async def _one(chat: WebChat, who: WebIdentity, out: Outgoing, data: str) -> None:
@@ -183,6 +217,8 @@ async def _one(chat: WebChat, who: WebIdentity, out: Outgoing, data: str) -> Non
         last = message.get("last")
         await _hello(chat, who, out.ws)
         await out.resume(last if isinstance(last, int) and last >= 0 else 0)
+        await _page_open(chat, who, is_open=True)
+        await _offer_push(chat, who, out)
         return
     client_id = message.get("id")
     try:
@@ -198,6 +234,7 @@ async def _one(chat: WebChat, who: WebIdentity, out: Outgoing, data: str) -> Non
         await _ack(out.ws, {"type": "ack", "id": client_id, "error": apology})
         return
     await _ack(out.ws, {"type": "ack", "id": client_id})
+    await _offer_push(chat, who, out)
 
 
 async def _hello(chat: WebChat, who: WebIdentity, ws: web.WebSocketResponse) -> None:
