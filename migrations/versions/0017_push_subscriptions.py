@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0017_push_subscriptions"
 down_revision: str | Sequence[str] | None = "0013_web_chat_images"
 branch_labels: str | Sequence[str] | None = None
