@@ -160,9 +160,15 @@ async def serve_socket(
         poller.cancel()
         if sockets is not None:
             sockets.discard(ws)
-        if not chat.hub.is_open(who.key):
-            await _page_open(chat, who, is_open=False)  # pushes go to this chat again
+        if not chat.hub.is_open(who.key):  # pushes go to this chat again
+            # its own task: the handler of a closed connection may be cancelled any moment
+            closing = asyncio.create_task(_page_open(chat, who, is_open=False))
+            _closing.add(closing)
+            closing.add_done_callback(_closing.discard)
     return ws
+
+
+_closing: set[asyncio.Task[None]] = set()  # lease releases in flight
 
 
 async def _page_open(chat: WebChat, who: WebIdentity, *, is_open: bool) -> None:
