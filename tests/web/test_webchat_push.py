@@ -8,6 +8,7 @@ import asyncio
 from sqlalchemy import func, select
 
 from bot.flows.replies import Forward
+from core.messaging import webchat_log
 from core.models import PushSubscription
 from tests.web.push_support import BrowserKeys, FakePushService
 from tests.web.webchat_support import Page, browser, demo_city, serving
@@ -105,22 +106,18 @@ async def test_a_subscription_the_push_service_says_is_gone_is_removed(db):
             await client.close()
 
 
-async def test_several_messages_at_once_make_one_notification_of_the_newest(db):
+async def test_several_messages_written_at_once_make_one_notification_of_the_newest(db):
     await demo_city(db)
     async with FakePushService() as service, serving(db) as server:
         page, client, keys, chat_id = await subscribed_page(server, service, "phone-3")
         try:
             await close_page(db, page)
-            sender = server.app[PUSH]
-            chat = server.app[WEBCHAT]
-            await asyncio.gather(
-                chat.forward(Forward(channel="web", chat_id=chat_id, text="第一条")),
-                chat.forward(Forward(channel="web", chat_id=chat_id, text="第二条")),
-            )
-            await service.next_push()
-            await sender.idle()
-            texts = [keys.decrypt(p)["body"] for p in service.received]
-            assert texts[-1] in ("第一条", "第二条") and len(texts) <= 2
+            said = [("say", {"text": "您的订单已出发"}), ("say", {"text": "还有 3 站到您家"})]
+            await webchat_log.append(db, "web", chat_id, said)
+            push = await service.next_push()
+            await server.app[PUSH].idle()
+            assert len(service.received) == 1
+            assert keys.decrypt(push)["body"] == "还有 3 站到您家"
         finally:
             await client.close()
 
