@@ -127,7 +127,12 @@ async def targets_unwatched(uow: UnitOfWork, channel: str, chat_id: str) -> list
 
 
 async def page_open(uow: UnitOfWork, channel: str, chat_id: str, *, is_open: bool) -> None:
-    """A page of the chat is open (renew the lease) or the last one here closed."""
+    """A page of the chat is open (renew the lease) or the last one here closed.
+
+    Only chats with a subscription write (most chats have none: a read, no write lock).
+    """
+    if not await has_subscription(uow, channel, chat_id):
+        return
     until = uow.clock.now() + PAGE_LEASE if is_open else None
     await uow.session.execute(
         update(PushSubscription)

@@ -54,7 +54,8 @@ class Outgoing:
         self.who = who
         self.shown: int | None = None  # None until the page said where it stands
         self.lock = asyncio.Lock()
-        self.offered = who.channel != CHANNEL  # notifications are offered to customers
+        # notifications are offered to customers whose page asks (it has not asked them yet)
+        self.offered = who.channel != CHANNEL
 
     async def resume(self, last: int) -> None:
         """The page shows everything up to ``last``: send what came after.
@@ -222,6 +223,8 @@ async def _one(chat: WebChat, who: WebIdentity, out: Outgoing, data: str) -> Non
     if message.get("type") == "resume":
         last = message.get("last")
         await _hello(chat, who, out.ws)
+        if message.get("offer") is not True:
+            out.offered = True  # the page has its answer already (or cannot take pushes)
         await out.resume(last if isinstance(last, int) and last >= 0 else 0)
         await _page_open(chat, who, is_open=True)
         await _offer_push(chat, who, out)

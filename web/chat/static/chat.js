@@ -326,6 +326,13 @@
     } catch (e) { /* push service unreachable: the button stays for another try */ }
   }
 
+  function wantsOffer() {
+    // Tell the server to offer notifications after the first order: only while this
+    // browser can take them and was never asked.
+    if (!pushable || Notification.permission !== "default") return false;
+    try { return !localStorage.getItem(askedKey); } catch (e) { return false; }
+  }
+
   function offerNotifications() {
     if (!pushable || Notification.permission !== "default") return;
     let asked = null;
@@ -467,7 +474,7 @@
     ws.addEventListener("open", () => {
       attempt = 0;
       setStatus(words.online, true);
-      ws.send(JSON.stringify({ type: "resume", last: lastSeq }));
+      ws.send(JSON.stringify({ type: "resume", last: lastSeq, offer: wantsOffer() }));
       for (const message of pending.values()) ws.send(JSON.stringify(message)); // same ids
     });
     ws.addEventListener("message", onFrame);
