@@ -20,7 +20,8 @@ from core.platform.config import normalise_database_url
 from tests.conftest import PG_URL
 from tests.web.test_serve_process import Serving, environment, linli
 
-pytestmark = pytest.mark.postgres
+# postgres: needs the server; db: so that CI's PostgreSQL pass (`pytest -m db`) runs it
+pytestmark = [pytest.mark.postgres, pytest.mark.db]
 
 
 @asynccontextmanager
