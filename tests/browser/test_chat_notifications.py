@@ -84,3 +84,35 @@ async def test_a_visitor_who_only_looks_is_never_asked(db, browser: Browser):
         await visitor.wait_for_timeout(300)
         assert await asked(visitor) == 0
         assert await visitor.inner_text("#notify") == "🔔 开启通知"
+
+
+async def test_without_a_network_the_installed_app_shows_its_offline_page(db, browser: Browser):
+    await demo_city(db)
+    async with serving(db, default_mounts()) as base:
+        context = await browser.new_context(viewport=PHONE, locale="zh-CN")
+        try:
+            page = await context.new_page()
+            await page.goto(f"{base}/")
+            await page.wait_for_selector("#status.online")
+            await page.wait_for_function("navigator.serviceWorker.controller !== null")
+            await context.set_offline(True)
+            await page.goto(f"{base}/")
+            assert await page.inner_text("h1") == "您已离线"
+            await context.set_offline(False)
+            await page.click("a.retry")
+            await page.wait_for_selector("#status.online")
+        finally:
+            await context.close()
+
+
+async def test_a_notifications_link_opens_the_chat_at_its_message(db, browser: Browser):
+    await demo_city(db)
+    async with serving(db, default_mounts()) as base:
+        page = await browser.new_page(viewport=PHONE, locale="en-US")
+        await page.goto(f"{base}/")
+        await page.wait_for_selector("#status.online")
+        await page.click("#menu-bar button[data-section=deals]")
+        await settled(page)
+        await page.goto(f"{base}/?at=1")  # what a tap on a notification of message 1 opens
+        await page.wait_for_selector('.row.focus[data-seq="1"]')
+        assert page.url == f"{base}/"
