@@ -69,3 +69,18 @@ def test_the_safety_net_poll_is_never_faster_than_a_minute():
     assert Settings().webchat_poll_seconds == 60
     with pytest.raises(ValueError):
         Settings(webchat_poll_seconds=5)
+
+
+def test_linli_serve_refuses_to_start_with_a_key_pair_that_does_not_match(tmp_path):
+    from click.testing import CliRunner
+
+    from app.cli.main import cli
+
+    env = {
+        "LINLI_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        "LINLI_VAPID_PRIVATE_KEY": raw_private(ec.generate_private_key(ec.SECP256R1())),
+        "LINLI_VAPID_PUBLIC_KEY": raw_public(ec.generate_private_key(ec.SECP256R1())),
+    }
+    result = CliRunner().invoke(cli, ["serve"], env=env)
+    assert result.exit_code != 0
+    assert "LINLI_VAPID_PUBLIC_KEY" in result.output
