@@ -7,17 +7,14 @@ import asyncio
 import pytest
 
 
-async def heard_within(heard: list[str], count: int, timeout_s: float = 2.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while len(heard) < count and asyncio.get_running_loop().time() < deadline:
-        await asyncio.sleep(0.01)
-
-
 async def test_a_signal_is_heard_after_commit_and_never_after_rollback(db):
     heard: list[str] = []
+    both = asyncio.Event()
 
     async def listener(payload: str) -> None:
         heard.append(payload)
+        if len(heard) == 2:
+            both.set()
 
     await db.signals.listen("linli_test_topic", listener)
     try:
@@ -31,8 +28,8 @@ async def test_a_signal_is_heard_after_commit_and_never_after_rollback(db):
             await uow.notify("linli_test_topic", "second")
             assert heard == []  # not before the commit
             await uow.commit()
-        await heard_within(heard, 2)
-        await asyncio.sleep(0.1)
+        await asyncio.wait_for(both.wait(), 2.0)
+        await asyncio.sleep(0.1)  # nothing else comes
         assert heard == ["first", "second"]
     finally:
         await db.signals.unlisten("linli_test_topic", listener)
