@@ -27,6 +27,16 @@ async def asked(page: Page) -> int:
     return int(await page.evaluate("window.__asked"))
 
 
+async def until(page: Page, expression: str, timeout_s: float = 10.0) -> None:
+    """Wait for ``expression`` to hold in the page (wait_for_function would eval under the
+    page's CSP, which forbids it)."""
+    for _ in range(int(timeout_s / 0.05)):
+        if await page.evaluate(expression):
+            return
+        await page.wait_for_timeout(50)
+    raise AssertionError(f"never true: {expression}")
+
+
 async def test_the_page_asks_for_notifications_only_after_the_first_order_or_a_tap(
     db, browser: Browser, artifacts: Path
 ):
@@ -61,7 +71,7 @@ async def test_the_page_asks_for_notifications_only_after_the_first_order_or_a_t
         assert await asked(customer) == 0  # a first visit, a whole cart: never asked yet
         await press(customer, "Confirm")
         assert re.search(r"Order (\S+) placed!", await last_bot_text(customer))
-        await customer.wait_for_function("window.__asked === 1")
+        await until(customer, "window.__asked === 1")
         await customer.screenshot(path=str(artifacts / "chat-360-notify.png"))
 
         await customer.reload()
@@ -69,7 +79,7 @@ async def test_the_page_asks_for_notifications_only_after_the_first_order_or_a_t
         await customer.wait_for_timeout(300)
         assert await asked(customer) == 0  # asked once in this browser, not on every visit
         await customer.click("#notify")
-        await customer.wait_for_function("window.__asked === 1")  # a tap always asks
+        await until(customer, "window.__asked === 1")  # a tap always asks
 
 
 async def test_a_visitor_who_only_looks_is_never_asked(db, browser: Browser):
@@ -94,7 +104,7 @@ async def test_without_a_network_the_installed_app_shows_its_offline_page(db, br
             page = await context.new_page()
             await page.goto(f"{base}/")
             await page.wait_for_selector("#status.online")
-            await page.wait_for_function("navigator.serviceWorker.controller !== null")
+            await until(page, "navigator.serviceWorker.controller !== null")
             await context.set_offline(True)
             await page.goto(f"{base}/")
             assert await page.inner_text("h1") == "您已离线"
