@@ -10,6 +10,7 @@ import click
 
 from app.cli.common import serve_until_stopped, settings_or_exit
 from app.server import serve
+from core.platform import vapid
 from core.platform.config import ConfigError, require_telegram_token
 from core.platform.uow import Database
 from web.logs import configure_logging
@@ -25,11 +26,12 @@ def serve_command() -> None:
     Holds the scheduler/sender role like `linli run`.
     """
     settings = settings_or_exit()
-    if settings.telegram_token:
-        try:
+    try:
+        if settings.telegram_token:
             require_telegram_token(settings)
-        except ConfigError as exc:
-            raise click.ClickException(f"configuration error: {exc}") from None
+        vapid.from_settings(settings)  # a given Web Push key pair must be a pair
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration error: {exc}") from None
     configure_logging(settings.log_format)
 
     async def main(db: Database) -> None:

@@ -143,9 +143,15 @@ def echo_of(message: dict[str, Any], incoming: Incoming) -> dict[str, Any] | Non
 
 @dataclass
 class Hub:
-    """The pages open in this process, per chat, to push new messages to at once."""
+    """The pages open in this process, per chat, to push new messages to at once.
+
+    A listener given an empty list looks in the transcript itself (after the signals'
+    connection came back, or on the slow safety-net poll).
+    """
 
     listeners: dict[tuple[str, str], set[Listener]] = field(default_factory=dict)
+    # the newest number pushed per open chat, so a signal of it is not read again
+    published: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def join(self, key: tuple[str, str], listener: Listener) -> None:
         """Start pushing ``key``'s new messages to ``listener``."""
@@ -158,11 +164,25 @@ class Hub:
             group.discard(listener)
             if not group:
                 del self.listeners[key]
+                self.published.pop(key, None)
+
+    def is_open(self, key: tuple[str, str]) -> bool:
+        """True while a page of the chat is open in this process."""
+        return bool(self.listeners.get(key))
 
     async def publish(self, key: tuple[str, str], messages: list[Logged]) -> None:
         """Push to every open page of the chat; a page that fails catches up on reconnect."""
-        if not messages:
+        if not messages or key not in self.listeners:
             return
+        self.published[key] = max(self.published.get(key, 0), messages[-1].seq)
+        await self._tell(key, messages)
+
+    async def look_again(self) -> None:
+        """Every open page reads what it may have missed from the transcript."""
+        for key in list(self.listeners):
+            await self._tell(key, [])
+
+    async def _tell(self, key: tuple[str, str], messages: list[Logged]) -> None:
         for listener in list(self.listeners.get(key, ())):
             try:
                 await listener(messages)
@@ -185,6 +205,7 @@ class WebChat:
         self.hub = hub or Hub()
         self.telegram_forward = telegram_forward
         self.observer = observer  # told of every page message handled (the metrics)
+        self.poll_s = db.settings.webchat_poll_seconds  # each open page's safety-net poll
         if concurrency is None:
             concurrency = SQLITE_CONCURRENCY if db.is_sqlite else CONCURRENCY
         self._slots = asyncio.Semaphore(concurrency)
@@ -431,6 +452,24 @@ class WebChat:
         except callbacks.StaleButton:
             return False
         return isinstance(item, PickLanguage)
+
+    async def listen(self) -> None:
+        """Learn of every append to a transcript, in any process (``webchat_log.TOPIC``)."""
+        await self.db.signals.listen(webchat_log.TOPIC, self.signalled, self.hub.look_again)
+
+    async def stop_listening(self) -> None:
+        """The server is stopping."""
+        await self.db.signals.unlisten(webchat_log.TOPIC, self.signalled)
+
+    async def signalled(self, payload: str) -> None:
+        """A transcript grew (here or in another process): push it to the pages open here."""
+        appended = webchat_log.Appended.parse(payload)
+        if appended is None or not self.hub.is_open(appended.key):
+            return
+        if appended.last <= self.hub.published.get(appended.key, 0):
+            return  # written and pushed by this process already
+        messages = await webchat_log.after(self.db, *appended.key, appended.first - 1)
+        await self.hub.publish(appended.key, messages)
 
     async def last_seq(self, who: WebIdentity) -> int:
         """The number of the chat's newest message (0 before any)."""

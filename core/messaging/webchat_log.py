@@ -5,10 +5,16 @@ back says the last number it shows and receives everything after it, so nothing 
 and (the page dropping numbers it already has) nothing is doubled. Two writers of one
 chat (the customer's own update and a partner's answer) may pick the same number: the
 primary key refuses the second, which then takes the next one.
+
+Every append signals ``TOPIC`` in its own transaction (``UnitOfWork.notify``): the chat and
+the numbers written, never the content. Every process's open pages of that chat (and
+the push sender) learn of it from there, whoever wrote: a flow's reply, a partner's
+answer, a broadcast's copy, another process.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +27,35 @@ from core.platform.uow import Database, UnitOfWork
 
 ATTEMPTS = 8
 REPLAY_LIMIT = 500  # one reconnect replays at most this many (the page asks again for more)
+TOPIC = "linli_webchat"  # the signal every append sends (core/platform/signals.py)
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What an append's signal says: whose chat, and the numbers written (first to last)."""
+
+    channel: str
+    chat_id: str
+    first: int
+    last: int
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The transcript's key."""
+        return self.channel, self.chat_id
+
+    def payload(self) -> str:
+        """The signal's payload."""
+        return json.dumps([self.channel, self.chat_id, self.first, self.last])
+
+    @classmethod
+    def parse(cls, payload: str) -> Appended | None:
+        """A signal's payload read back (None for anything else)."""
+        try:
+            channel, chat_id, first, last = json.loads(payload)
+            return cls(str(channel), str(chat_id), int(first), int(last))
+        except (ValueError, TypeError):
+            return None
 
 
 @dataclass(frozen=True)
@@ -49,7 +84,7 @@ async def append(
     for _attempt in range(ATTEMPTS):
         try:
             async with db.uow() as uow:
-                written = await _append_in(uow, channel, chat_id, items, to_telegram)
+                written = await append_in(uow, channel, chat_id, items, to_telegram)
                 await uow.commit()
                 return written
         except IntegrityError:
@@ -57,14 +92,18 @@ async def append(
     raise RuntimeError(f"web chat {channel}/{chat_id}: no free sequence number")
 
 
-async def _append_in(
+async def append_in(
     uow: UnitOfWork,
     channel: str,
     chat_id: str,
     items: Sequence[tuple[str, dict[str, Any]]],
-    to_telegram: bool,
+    to_telegram: bool = False,
 ) -> list[Logged]:
-    """Number ``items`` after the chat's newest message and add them."""
+    """Number ``items`` after the chat's newest message and add them, signalled at commit.
+
+    In the caller's transaction (a broadcast writing its copies); a clash with another
+    writer's numbers raises IntegrityError at flush, as ``append`` retries.
+    """
     last = await last_seq(uow, channel, chat_id)
     now = uow.clock.now()
     written: list[Logged] = []
@@ -82,6 +121,8 @@ async def _append_in(
         )
         written.append(Logged(n, kind, body))
     await uow.session.flush()
+    signal = Appended(channel, chat_id, written[0].seq, written[-1].seq)
+    await uow.notify(TOPIC, signal.payload())
     return written
 
 

@@ -17,6 +17,7 @@ from core.models.operators import HqOperator
 from core.models.orders import Order, OrderLine
 from core.models.outbox import Broadcast, OutboxMessage
 from core.models.promotions import Promotion, Redemption
+from core.models.push import PushSubscription
 from core.models.reports import ReportAction
 from core.models.units import Building, Partner, Unit
 from core.models.webchat import WebChatImage, WebChatMessage, WebToken
@@ -51,6 +52,7 @@ __all__ = [
     "ProcessedUpdate",
     "Product",
     "Promotion",
+    "PushSubscription",
     "Redemption",
     "RelayLink",
     "ReportAction",

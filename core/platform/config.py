@@ -95,6 +95,16 @@ class Settings(BaseSettings):
     webhook_secret: str | None = Field(default=None, repr=False)
     webhook_queue_limit: int = Field(default=1000, ge=1)  # updates waiting; beyond: 429
     log_format: str = "text"  # text | json (one JSON object per line)
+    # Web chat pages learn of new messages from signals (LISTEN/NOTIFY across processes);
+    # each open page also looks at its transcript this often, as a safety net only.
+    webchat_poll_seconds: float = Field(default=60.0, ge=60)
+    # Web Push (VAPID): unset keys are made once and kept in the database; the subject is
+    # the contact push services may use (mailto: or https:), default from LINLI_WEB_URL.
+    vapid_public_key: str | None = None
+    vapid_private_key: str | None = Field(default=None, repr=False)
+    vapid_subject: str | None = None
+    push_rate_per_s: float = Field(default=200.0, gt=0)  # pushes sent per second at most
+    push_workers: int = Field(default=4, ge=1, le=64)  # threads encrypting and signing pushes
 
     @field_validator(
         "shipping_fee_fen",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
 from core.platform.clock import Clock, SystemClock
 from core.platform.config import Settings
 from core.platform.db import is_sqlite, session_factory
+from core.platform.signals import Signals
 
 
 class Database:
@@ -28,13 +30,18 @@ class Database:
         self.is_sqlite = is_sqlite(str(engine.url))
         # Per-process caches that services rebuild on demand (e.g. the search index).
         self.caches: dict[str, Any] = {}
+        # "This changed" to every process of the database (LISTEN/NOTIFY on PostgreSQL).
+        self.signals = Signals(
+            engine.url.render_as_string(hide_password=False), sqlite=self.is_sqlite
+        )
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work; enter it with ``async with``."""
         return UnitOfWork(self)
 
     async def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Stop listening for signals and close every pooled connection."""
+        await self.signals.close()
         await self.engine.dispose()
 
 
@@ -48,6 +55,7 @@ class UnitOfWork:
         # Reads worth keeping for the rest of this transaction (e.g. the cart's lines, read
         # by several screens of one update); whoever writes the data keeps it in step.
         self.memo: dict[Any, Any] = {}
+        self._signals: list[tuple[str, str]] = []  # SQLite: sent at commit
 
     @property
     def session(self) -> AsyncSession:
@@ -70,6 +78,7 @@ class UnitOfWork:
         self._session = self.db.sessions()
         self._committed = False
         self.memo.clear()
+        self._signals = []
         return self
 
     async def __aexit__(
@@ -82,12 +91,29 @@ class UnitOfWork:
         # so read-only units of work can hand their objects to the caller.
         await self.session.close()
         self._session = None
+        self._signals = []
 
     async def commit(self) -> None:
         """Make the work durable."""
         await self.session.commit()
         self._committed = True
         self.memo.clear()
+        if self._signals:
+            sent, self._signals = self._signals, []
+            self.db.signals.deliver(sent)
+
+    async def notify(self, topic: str, payload: str) -> None:
+        """Signal ``topic`` to every process's listeners if (and when) this work commits.
+
+        The payload names what changed (ids), never its content (``core.platform.signals``).
+        """
+        self.db.signals.check(topic, payload)
+        if self.db.is_sqlite:
+            self._signals.append((topic, payload))
+            return
+        await self.session.execute(
+            text("SELECT pg_notify(:topic, :payload)"), {"topic": topic, "payload": payload}
+        )
 
     def savepoint(self) -> AsyncSessionTransaction:
         """A nested transaction: ``async with uow.savepoint():`` undoes only its own work
@@ -101,4 +127,5 @@ class UnitOfWork:
     async def rollback(self) -> None:
         """Throw the work away (also done on exit when not committed)."""
         self.memo.clear()
+        self._signals = []
         await self.session.rollback()

@@ -147,8 +147,7 @@ async def test_a_newly_opened_page_starts_with_the_newest_messages_of_a_long_cha
         assert fresh.last_text == f"old news {FRESH_PAGE + 49}"
 
 
-async def test_a_message_written_by_another_process_reaches_an_open_page(db, monkeypatch):
-    monkeypatch.setattr("web.chat.socket.POLL_S", 0.05)
+async def test_a_message_written_by_another_process_reaches_an_open_page(db):
     await demo_city(db)
     async with serving(db) as server, browser(server) as client:
         page = Page(client)

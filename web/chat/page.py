@@ -40,6 +40,11 @@ def _render(name: str, locale: str, **values: object) -> str:
     return env.get_template(name).render(lang=lang, static=STATIC_URL, **values)
 
 
+def render_template(name: str, locale: str) -> str:
+    """Another page of the chat's (the offline page) in ``locale``."""
+    return _render(name, locale)
+
+
 def render_page(
     request: web.Request, locale: str, *, partner: bool, chat_key: str = ""
 ) -> web.Response:
@@ -97,6 +102,9 @@ WORDS = {
     "menu_cart": _("Cart"),
     "menu_orders": _("My orders"),
     "menu_more": _("More"),
+    "notify": _("🔔 Notify me"),
+    "notify_on": _("Notifications are on. We will tell you when there is news."),
+    "notify_blocked": _("Notifications are blocked for this site in your browser's settings."),
 }
 
 

@@ -9,6 +9,8 @@
 ``POST /chat/photo`` the page sends a photo (``web.chat.photos``)
 ``GET /chat/image/{id}`` a sent photo, for its sender's and recipient's browsers only
 ``/static/chat/``    the page's CSS and JavaScript (no CDN, nothing fetched at run time)
+``/push/...``        Web Push subscriptions (``web.chat.push``)
+``/manifest.webmanifest``, ``/sw.js``, ``/offline``: the installable app (``web.chat.pwa``)
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from bot.flows.events import Command, Incoming
 from bot.handlers.webchat import TELEGRAM, Hub, WebChat, WebIdentity, partner_identity
 from core.messaging import webchat_log
 from core.people.web_tokens import partner_signing_in
-from web.chat import photos
+from web.chat import photos, push, pwa
 from web.chat.identity import (
     browser_language,
     ensure_identity,
@@ -57,13 +59,22 @@ def mount(app: web.Application, ctx: WebContext) -> None:
 
     chat.observer = metrics_of(ctx).observe_update  # linli_updates_handled_total{channel="web"}
 
+    async def listen(_app: web.Application) -> None:
+        """Hear of every transcript append, in this process or another (LISTEN/NOTIFY)."""
+        await chat.listen()
+
+    async def stop_listening(_app: web.Application) -> None:
+        await chat.stop_listening()
+
     async def close_pages(_app: web.Application) -> None:
         """On shutdown, tell every open page to go away; each reconnects and catches up."""
         await close_all(app[SOCKETS])
 
     app[SOCKETS] = weakref.WeakSet()
     app.on_startup.append(wire_telegram)
+    app.on_startup.append(listen)
     app.on_shutdown.append(close_pages)
+    app.on_cleanup.append(stop_listening)
     app.router.add_get("/", page)
     app.router.add_get("/ws", socket)
     app.router.add_get("/c/{invite}", leaflet)
@@ -72,6 +83,8 @@ def mount(app: web.Application, ctx: WebContext) -> None:
     app.router.add_post("/chat/photo", photo_upload)
     app.router.add_get("/chat/image/{image_id}", photo_image)
     app.router.add_static("/static/chat/", STATIC, name="chat_static", append_version=True)
+    push.mount(app, ctx, chat)
+    pwa.mount(app, chat)
 
 
 def _chat(request: web.Request) -> WebChat:

@@ -4,6 +4,9 @@ Every message a page gets carries its chat's sequence number; this connection se
 them in order and without gaps (``Outgoing``): a push that finds a gap (a message
 written meanwhile by another process or before the page said where it stands) reads
 the missing ones from the transcript first. The page drops numbers it already shows.
+
+Appends in other processes arrive as signals (``WebChat.signalled``, LISTEN/NOTIFY on
+PostgreSQL); a slow poll (``LINLI_WEBCHAT_POLL_SECONDS``) is only a safety net.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from bot.flows.router import t_for
-from bot.handlers.webchat import BadMessage, WebChat, WebIdentity
+from bot.handlers.webchat import CHANNEL, BadMessage, WebChat, WebIdentity
+from core.messaging import push_subscriptions
 from core.messaging.webchat_log import Logged
 from web.chat.page import words_for
 
@@ -32,10 +36,8 @@ def _(message: str) -> str:
 APOLOGY = _("Sorry, something went wrong on our side. Please try again in a moment.")
 MAX_MESSAGE = 16 * 1024
 FRESH_PAGE = 300  # messages a newly opened page starts with
-# Pushes reach pages connected to the process that wrote; a page on another process of
-# the same database (several `linli serve` on PostgreSQL) sees them within this long.
-POLL_S = 5.0
 NO_SESSION = 4401  # the close code a page without a chat cookie gets (it reloads)
+LEASE_RENEW_S = 30.0  # an open page renews its chat's "a page is open" lease this often
 
 
 def wire(message: Logged) -> dict[str, Any]:
@@ -52,6 +54,8 @@ class Outgoing:
         self.who = who
         self.shown: int | None = None  # None until the page said where it stands
         self.lock = asyncio.Lock()
+        # notifications are offered to customers whose page asks (it has not asked them yet)
+        self.offered = who.channel != CHANNEL
 
     async def resume(self, last: int) -> None:
         """The page shows everything up to ``last``: send what came after.
@@ -68,9 +72,15 @@ class Outgoing:
             await self.ws.send_json({"type": "resumed", "last": self.shown})
 
     async def push(self, messages: list[Logged]) -> None:
-        """New messages of the chat; any gap before them is read from the transcript."""
+        """New messages of the chat; any gap before them is read from the transcript.
+
+        No messages: look in the transcript for anything after what the page shows.
+        """
         async with self.lock:
             if self.shown is None or self.ws.closed:
+                return
+            if not messages:
+                await self._catch_up(replay=False)
                 return
             fresh = [m for m in messages if m.seq > self.shown]
             if not fresh:
@@ -140,7 +150,7 @@ async def serve_socket(
         sockets.add(ws)
     out = Outgoing(ws, chat, who)
     chat.hub.join(who.key, out.push)
-    poller = asyncio.create_task(_poll(out))
+    poller = asyncio.create_task(_poll(out, chat.poll_s))
     try:
         async for frame in ws:
             if frame.type != WSMsgType.TEXT:
@@ -151,18 +161,55 @@ async def serve_socket(
         poller.cancel()
         if sockets is not None:
             sockets.discard(ws)
+        if not chat.hub.is_open(who.key):  # pushes go to this chat again
+            # its own task: the handler of a closed connection may be cancelled any moment
+            closing = asyncio.create_task(_page_open(chat, who, is_open=False))
+            _closing.add(closing)
+            closing.add_done_callback(_closing.discard)
     return ws
 
 
-async def _poll(out: Outgoing) -> None:
-    """Every ``POLL_S``: catch up on what other processes wrote to this chat."""
+_closing: set[asyncio.Task[None]] = set()  # lease releases in flight
+
+
+async def _page_open(chat: WebChat, who: WebIdentity, *, is_open: bool) -> None:
+    """Tell the push sender (in whichever process) whether a page of the chat is open."""
+    try:
+        async with chat.db.uow() as uow:
+            await push_subscriptions.page_open(uow, *who.key, is_open=is_open)
+            await uow.commit()
+    except Exception:  # a lease is a hint: a failed one costs at most one push too many
+        log.warning("web chat %s: page lease not renewed", who.key, exc_info=True)
+
+
+async def _poll(out: Outgoing, every_s: float) -> None:
+    """Renew the page's lease; every ``every_s``, catch up on anything no signal brought."""
+    loop = asyncio.get_running_loop()
+    next_poll = loop.time() + every_s
     while not out.ws.closed:
-        await asyncio.sleep(POLL_S)
+        await asyncio.sleep(min(LEASE_RENEW_S, max(0.0, next_poll - loop.time())))
+        if out.ws.closed:
+            return
+        await _page_open(out.chat, out.who, is_open=True)
+        if loop.time() < next_poll:
+            continue
+        next_poll = loop.time() + every_s
         try:
             await out.poll()
         except (ConnectionError, RuntimeError) as gone:
             log.info("web chat %s: poll ended (%s)", out.who.key, gone)
             return
+
+
+async def _offer_push(chat: WebChat, who: WebIdentity, out: Outgoing) -> None:
+    """After the customer's first order, the page may ask to send notifications (once)."""
+    if out.offered:
+        return
+    async with chat.db.uow() as uow:
+        ordered = await push_subscriptions.has_ordered(uow, *who.key)
+    if ordered:
+        out.offered = True
+        await _ack(out.ws, {"type": "push_offer"})
 
 
 async def _one(chat: WebChat, who: WebIdentity, out: Outgoing, data: str) -> None:
@@ -176,7 +223,11 @@ async def _one(chat: WebChat, who: WebIdentity, out: Outgoing, data: str) -> Non
     if message.get("type") == "resume":
         last = message.get("last")
         await _hello(chat, who, out.ws)
+        if message.get("offer") is not True:
+            out.offered = True  # the page has its answer already (or cannot take pushes)
         await out.resume(last if isinstance(last, int) and last >= 0 else 0)
+        await _page_open(chat, who, is_open=True)
+        await _offer_push(chat, who, out)
         return
     client_id = message.get("id")
     try:
@@ -192,6 +243,7 @@ async def _one(chat: WebChat, who: WebIdentity, out: Outgoing, data: str) -> Non
         await _ack(out.ws, {"type": "ack", "id": client_id, "error": apology})
         return
     await _ack(out.ws, {"type": "ack", "id": client_id})
+    await _offer_push(chat, who, out)
 
 
 async def _hello(chat: WebChat, who: WebIdentity, ws: web.WebSocketResponse) -> None:

@@ -253,6 +253,10 @@
       for (const row of chat.querySelectorAll('.row.me[data-seq="0"]')) chat.appendChild(row); // still waiting: last
       mark();
       if (follow) scrollDown();
+    } else if (message.type === "resumed") {
+      focusAsked();
+    } else if (message.type === "push_offer") {
+      offerNotifications();
     } else if (message.type === "ack") {
       pending.delete(message.id);
       echoes.delete(message.id);
@@ -261,6 +265,84 @@
       mark();
       if (message.error) failed(message.id, message.error);
     }
+  }
+
+  // A notification's tap opens /?at=N: show message N once the chat is there.
+  let focusSeq = Number(new URLSearchParams(location.search).get("at")) || 0;
+  function focusAsked() {
+    if (!focusSeq) return;
+    const row = chat.querySelector('.row[data-seq="' + focusSeq + '"]');
+    focusSeq = 0;
+    history.replaceState(null, "", "/");
+    if (!row) return;
+    row.classList.add("focus");
+    row.scrollIntoView({ block: "center" });
+  }
+
+  // Web Push: permission is asked only after the first order (the server's push_offer)
+  // or when the person taps "🔔 Notify me"; never on a first visit.
+  const notifyButton = document.getElementById("notify");
+  const pushable = "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
+  const askedKey = "linli.push.asked";
+
+  function b64ToBytes(text) {
+    const padded = (text + "===".slice((text.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+    return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+  }
+
+  async function subscribed() {
+    const registration = await navigator.serviceWorker.ready;
+    return registration.pushManager.getSubscription();
+  }
+
+  async function showNotifyButton() {
+    if (!pushable || Notification.permission === "denied") return;
+    let current = null;
+    try { current = Notification.permission === "granted" ? await subscribed() : null; } catch (e) { current = null; }
+    notifyButton.hidden = !!current;
+  }
+
+  async function enableNotifications() {
+    if (!pushable) return;
+    try { localStorage.setItem(askedKey, "1"); } catch (e) { /* kept in memory only */ }
+    const permission = await Notification.requestPermission();
+    if (permission !== "granted") {
+      if (permission === "denied") showToast(words.notify_blocked, true);
+      return;
+    }
+    try {
+      const registration = await navigator.serviceWorker.ready;
+      const key = await (await fetch("/push/key", { credentials: "same-origin" })).json();
+      const subscription = (await registration.pushManager.getSubscription()) ||
+        (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64ToBytes(key.key) }));
+      const answer = await fetch("/push/subscribe", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json" }, body: JSON.stringify(subscription.toJSON()),
+      });
+      if (answer.ok) {
+        notifyButton.hidden = true;
+        showToast(words.notify_on, false);
+      }
+    } catch (e) { /* push service unreachable: the button stays for another try */ }
+  }
+
+  function wantsOffer() {
+    // Tell the server to offer notifications after the first order: only while this
+    // browser can take them and was never asked.
+    if (!pushable || Notification.permission !== "default") return false;
+    try { return !localStorage.getItem(askedKey); } catch (e) { return false; }
+  }
+
+  function offerNotifications() {
+    if (!pushable || Notification.permission !== "default") return;
+    let asked = null;
+    try { asked = localStorage.getItem(askedKey); } catch (e) { asked = null; }
+    if (!asked) enableNotifications();
+  }
+
+  notifyButton.addEventListener("click", enableNotifications);
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(showNotifyButton, () => {});
   }
 
   function relabel(fresh, locale) {
@@ -276,6 +358,7 @@
     composer.placeholder = askingPhone ? words.phone_prompt : words.placeholder;
     composer.setAttribute("aria-label", words.placeholder);
     document.getElementById("reply-cancel").textContent = words.cancel;
+    notifyButton.textContent = words.notify;
     for (const button of document.querySelectorAll("#menu-bar button")) {
       const label = words["menu_" + button.dataset.section];
       if (label) button.textContent = label;
@@ -391,7 +474,7 @@
     ws.addEventListener("open", () => {
       attempt = 0;
       setStatus(words.online, true);
-      ws.send(JSON.stringify({ type: "resume", last: lastSeq }));
+      ws.send(JSON.stringify({ type: "resume", last: lastSeq, offer: wantsOffer() }));
       for (const message of pending.values()) ws.send(JSON.stringify(message)); // same ids
     });
     ws.addEventListener("message", onFrame);
