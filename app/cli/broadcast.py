@@ -185,6 +185,11 @@ def broadcast_command(
                     uow, units=units, city=city, buildings=buildings, group=group, flag=flag
                 )
                 size = await audience_size(uow, None, audience, kind)
+                if size.nobody:
+                    raise click.ClickException(
+                        "this notice would reach nobody: no household in that audience has a "
+                        "Telegram or web chat with us, or all opted out; nothing was scheduled"
+                    )
                 made = await schedule_notice(
                     uow,
                     partner=None,
@@ -201,7 +206,8 @@ def broadcast_command(
                 raise click.ClickException(_explain(refusal)) from None
             await uow.commit()
         click.echo(
-            f"broadcast {made.broadcast_id}: {kind} to {_households(made.will_receive)} "
+            f"broadcast {made.broadcast_id}: {kind} to {_households(made.will_receive)}: "
+            f"{_n(made.web)} on the web, {_n(made.telegram)} on Telegram "
             f"({_n(size.opted_out)} opted out, {_n(size.unreachable)} blocked the bot), "
             f"sending {_local(database, made.send_at)} Shanghai time"
             + ("" if made.override_quiet else " (waits out quiet hours)")
