@@ -111,7 +111,7 @@ def test_buildings_of_a_unit_and_the_whole_city(city):
     assert "event to 2 households" in some.output, some.output
     assert "advice to 4 households" in everyone.output
     assert "advice to 4 households" in both.output
-    assert "advice to 1 household " in elderly.output
+    assert "advice to 1 household: 0 on the web, 1 on Telegram " in elderly.output
     assert "(waits out quiet hours)" in some.output
 
 

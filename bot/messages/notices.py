@@ -34,15 +34,15 @@ NOBODY = N_(
 
 
 def reach_text(t: Translator, web: int, telegram: int) -> str:
-    """ "reaches 120 households: 80 on the web, 40 on Telegram", in the reader's language."""
+    """ "120 households: 80 on the web, 40 on Telegram", in the reader's language."""
     total = web + telegram
 
     def n(value: int) -> str:
         return format_decimal(value, locale=t.babel_locale)
 
     return t.ngettext(
-        "reaches {num} household: {web} on the web, {telegram} on Telegram",
-        "reaches {num} households: {web} on the web, {telegram} on Telegram",
+        "{num} household: {web} on the web, {telegram} on Telegram",
+        "{num} households: {web} on the web, {telegram} on Telegram",
         total,
     ).format(num=n(total), web=n(web), telegram=n(telegram))
 

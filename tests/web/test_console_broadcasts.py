@@ -32,7 +32,7 @@ async def test_a_scheduled_broadcast_writes_outbox_rows_and_its_page_shows_the_c
         preview = await client.post("/admin/broadcasts/preview", data=compose)
         html = await preview.text()
         assert preview.status == 200
-        assert "将有 3 户收到" in html
+        assert "将送达 3 户：网页 0 户，Telegram 3 户" in html
         assert "⚠️ 停水停电通知\n\n明天 8:00–12:00 停水" in html.replace("&#34;", '"')
         async with db.uow() as uow:  # a preview sends nothing
             assert await uow.session.scalar(select(func.count()).select_from(Broadcast)) == 0
@@ -88,7 +88,7 @@ async def test_a_broadcast_to_one_unit_reaches_only_its_households(db):
         compose = {"csrf": token, "kind": "event", "text": "周六小区义卖", "audience": "unit",
                    "unit": "meili"}  # fmt: skip
         html = await (await client.post("/admin/broadcasts/preview", data=compose)).text()
-        assert "将有 1 户收到" in html
+        assert "将送达 1 户：网页 0 户，Telegram 1 户" in html
         assert "将在免打扰时段结束后发送" in html
 
 

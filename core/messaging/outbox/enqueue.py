@@ -285,8 +285,9 @@ def progress_of(counts: dict[str, int]) -> Progress:
 
 
 # The channels the sender delivers to: Telegram through the Bot API, the web chat by
-# writing to its transcript (core.messaging.outbox.web).
-DELIVERABLE = ("telegram", "web")
+# writing to its transcript (core.messaging.outbox.web); "memory" (the in-process adapter
+# of tests and the flows' fuzzing) through the transport, as Telegram.
+DELIVERABLE = ("telegram", "web", "memory")
 
 
 def _preferred(options: list[tuple[str, str, dt.datetime, int]], blocked: bool) -> tuple[str, str]:
