@@ -18,11 +18,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from core.messaging.webchat_log import Logged, append_many_in
 from core.models import ChannelIdentity, OutboxMessage
-from core.models.outbox import FAILED, SENDING, SENT
+from core.models.outbox import FAILED, PENDING, SENDING, SENT
 from core.platform.uow import UnitOfWork
 
 CHANNEL = "web"
@@ -127,7 +127,10 @@ async def write_copies(uow: UnitOfWork, copies: list[WebCopy], item_of: ItemOf) 
 _TABLE = OutboxMessage.__table__
 _SENT = (
     update(_TABLE)
-    .where(_TABLE.c.id == bindparam("row_id"), _TABLE.c.status.in_(("pending", SENDING)))
+    .where(
+        _TABLE.c.id == bindparam("row_id"),
+        or_(_TABLE.c.status == PENDING, _TABLE.c.status == SENDING),
+    )
     .values(
         status=SENT,
         message_id=bindparam("seq"),
