@@ -62,7 +62,7 @@ async def _run_sheet(channel: MemoryChannel, partner: str) -> None:
 async def test_starting_the_run_tells_each_household_on_its_channel_how_many_doors_come_first(
     db, evening
 ):
-    setup, first, second = evening
+    setup, _first, _second = evening
     channel = MemoryChannel(db)
     partner = str(setup.partner.telegram_id)
     await _run_sheet(channel, partner)
@@ -84,9 +84,7 @@ async def test_starting_the_run_tells_each_household_on_its_channel_how_many_doo
     assert forwards(again) == {}  # a second press tells nobody twice
 
 
-async def test_delivering_a_door_tells_it_its_crates_and_the_next_door_that_it_is_next(
-    db, evening
-):
+async def test_delivering_a_door_tells_it_its_crates_and_the_next_door_that_it_is_next(db, evening):
     setup, first, second = evening
     channel = MemoryChannel(db)
     partner = str(setup.partner.telegram_id)

@@ -70,9 +70,7 @@ async def test_a_notice_to_building_12_reaches_the_web_customer_living_there_liv
         await page.press("Stop these messages")
         assert "won't send you" in page.last_text
     async with db.uow() as uow:
-        row = await uow.session.scalar(
-            select(OutboxMessage).where(OutboxMessage.channel == "web")
-        )
+        row = await uow.session.scalar(select(OutboxMessage).where(OutboxMessage.channel == "web"))
         stopped = await uow.session.scalar(
             select(MessageOptOut).where(MessageOptOut.customer_id == row.customer_id)
         )
