@@ -27,11 +27,6 @@ from core.people.customers import customer_by_id, newest_identity
 from core.platform.clock import local_now
 
 
-def _(message: str) -> str:
-    """Mark for extraction; translated when shown."""
-    return message
-
-
 def _tonight(ctx: Ctx) -> dt.date:
     """Today in business time (tonight's run)."""
     return local_now(ctx.uow.clock, ctx.uow.settings.tz).date()
