@@ -89,6 +89,7 @@ ProgressText = Callable[[str | None, Progress, bool], str]  # (owner's locale, c
 OPEN = ("scheduled", "sending")
 _ERROR_LIMIT = 200
 _DRY_POLL_S = 0.25  # after an empty claim, wait this long before asking again
+_WEB_DRY_POLL_S = 1.0  # web rows: a query a second while none are due (the idle steady state)
 _REPORT_TRIES = 4  # attempts at the final delivery report edit
 
 
@@ -276,7 +277,7 @@ class Sender:
             pull.web_force = False
             written = await self._send_web()
             if not written:
-                pull.web_dry_until = now + _DRY_POLL_S
+                pull.web_dry_until = now + _WEB_DRY_POLL_S
         if (
             self.telegram
             and self._queue.qsize() < self._low_water
