@@ -135,7 +135,16 @@ async def serve(db: Database, echo: Callable[[str], None], stop: asyncio.Event) 
             if application is not None:
                 await start_updates(application, ctx, secret)
             duties = asyncio.create_task(
-                serve_role(role, role_duties(db, transport, send=application is not None), stop)
+                serve_role(
+                    role,
+                    role_duties(
+                        db,
+                        transport,
+                        send=application is not None,
+                        published=chat.publish_elsewhere,
+                    ),
+                    stop,
+                )
             )
             if application is not None:
                 stack.push_async_callback(

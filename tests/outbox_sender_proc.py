@@ -5,6 +5,8 @@ fake) until idle, then exits 0. ``--die-after-chat CHAT`` makes it SIGKILL itsel
 moment Telegram has answered the message to CHAT, before the answer is recorded: the one
 window the sender's docstring describes, on purpose (with ``--concurrency 1`` it first
 waits half a second so every earlier answer is recorded and CHAT is alone in the window).
+``--die-at-web-copy N`` kills it while it writes its Nth web copy into a transcript, inside
+the transaction that would record the batch sent (``--web-batch`` copies a transaction).
 """
 
 from __future__ import annotations
@@ -50,6 +52,22 @@ class DiesAfter:
         return result
 
 
+def dying_web_item(at: int | None) -> Any:
+    """The transcript item of a web copy; the process dies on the ``at``-th one."""
+    from core.messaging.outbox.web import plain_item
+
+    made = 0
+
+    def item(copy: Any) -> Any:
+        nonlocal made
+        made += 1
+        if at is not None and made >= at:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return plain_item(copy)
+
+    return item
+
+
 async def main(args: argparse.Namespace) -> None:
     """Drain until idle."""
     from bot.handlers.telegram_outbox import TelegramTransport
@@ -65,6 +83,8 @@ async def main(args: argparse.Namespace) -> None:
             rate_per_s=args.rate,
             worker_id=args.worker,
             concurrency=args.concurrency,
+            web_batch=args.web_batch,
+            web_item=dying_web_item(args.die_at_web_copy),
         )
         stats = await sender.run_until_idle()
     await db.dispose()
@@ -80,4 +100,6 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--at", default=None, help="a fixed ISO instant for the clock")
     parser.add_argument("--die-after-chat", default=None)
+    parser.add_argument("--web-batch", type=int, default=500)
+    parser.add_argument("--die-at-web-copy", type=int, default=None)
     asyncio.run(main(parser.parse_args()))

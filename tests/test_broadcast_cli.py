@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from app.cli.main import cli
-from core.models import Broadcast, Customer, OutboxMessage
-from core.people.customers import set_household_profile
+from core.models import Broadcast, Customer, OutboxMessage, Unit
+from core.people.customers import customer_for_identity, set_household_profile
 from core.platform.config import Settings
 from core.platform.db import create_engine
 from core.platform.uow import Database
@@ -111,7 +111,7 @@ def test_buildings_of_a_unit_and_the_whole_city(city):
     assert "event to 2 households" in some.output, some.output
     assert "advice to 4 households" in everyone.output
     assert "advice to 4 households" in both.output
-    assert "advice to 1 household " in elderly.output
+    assert "advice to 1 household: 0 on the web, 1 on Telegram " in elderly.output
     assert "(waits out quiet hours)" in some.output
 
 
@@ -192,3 +192,28 @@ def test_a_local_photo_file_is_not_uploaded(city, tmp_path):
     result = run("--kind", "event", "--text", "x", "--city", "--photo", str(picture))
     assert result.exit_code != 0
     assert "file_id" in result.output
+
+
+def test_a_preview_counts_web_and_telegram_households_and_schedules_nothing(city):
+    async def a_web_household(database):
+        async with database.uow() as uow:
+            unit = await uow.session.scalar(select(Unit).where(Unit.code == "jinxiu"))
+            web = await customer_for_identity(uow, "web", "web-cli-000000001", locale="en")
+            web.unit_id = unit.id
+            await uow.commit()
+
+    _on_db(city, a_web_household)
+    result = run("--kind", "event", "--text", "周六义卖", "--unit", "jinxiu", "--preview")
+
+    assert result.exit_code == 0, result.output
+    assert "preview: reaches 4 households: 1 on the web, 3 on Telegram" in result.output
+    assert "nothing was scheduled" in result.output
+    assert _broadcasts(city)[0] == []
+
+
+def test_a_notice_that_would_reach_nobody_is_refused_before_it_is_scheduled(city):
+    result = run("--kind", "event", "--text", "周六义卖", "--unit", "binjiang", "--flag", "elderly")
+
+    assert result.exit_code != 0
+    assert "would reach nobody" in result.output
+    assert _broadcasts(city)[0] == []

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select, update
 
 from app.schedules import PartnerMail, builtin_jobs, role_duties, role_sender
 from core.catalog.deals import set_deal
+from core.messaging import webchat_log
 from core.messaging.outbox.enqueue import recipients_for
 from core.models import Broadcast, Customer, OutboxMessage, Unit
-from core.people.customers import customer_for_identity, set_locale
+from core.people.customers import bind_to_unit, customer_for_identity, set_locale
 from core.platform.config import Settings
 from core.platform.db import create_engine
 from core.platform.scheduling import CronJob, catch_up, done_runs, fire, fire_due, register
@@ -338,3 +340,26 @@ async def test_the_role_holder_catches_up_on_start_and_sends_through_the_outbox(
     async with db.uow() as uow:
         rows = await uow.session.scalars(select(OutboxMessage.status))
         assert set(rows) == {"sent"}
+
+
+async def test_the_cutoff_reminder_reaches_web_households_too_and_the_log_counts_both(
+    db, clock, caplog
+):
+    setup = await make_unit_with_partner(db)
+    await english_customer(db, setup, "101")  # on Telegram
+    async with db.uow() as uow:
+        web = await customer_for_identity(uow, "web", "web-reminder-0001", locale="en")
+        await bind_to_unit(uow, web, unit_id=setup.unit.id, partner=setup.partner)
+        await uow.commit()
+    clock.set(shanghai(2026, 11, 23, 14, 0))
+    jobs = await builtin_jobs(db, PartnerMail(ScriptedTransport()))
+
+    with caplog.at_level(logging.INFO, logger="linli.schedules"):
+        assert await fire(db, job(jobs, "cutoff-reminder:jinxiu"), clock.now()) is True
+    assert "reaches 2 households: 1 on the web, 1 on Telegram" in caplog.text
+    await role_sender(db, ScriptedTransport()).run_until_idle()
+
+    (copy,) = await webchat_log.after(db, "web", "web-reminder-0001", 0)
+    assert copy.body["text"].startswith("⏰ Order before 3:00")
+    labels = [button["label"] for row in copy.body["buttons"] for button in row]
+    assert "🔕 Stop these messages" in labels

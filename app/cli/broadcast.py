@@ -26,6 +26,7 @@ from core.messaging.notices import (
     MAX_TEXT,
     NOTICE_KINDS,
     Audience,
+    AudienceSize,
     FlaggedHouseholds,
     SomeBuildings,
     SomeUnits,
@@ -54,6 +55,19 @@ def _n(value: int) -> str:
 def _households(count: int) -> str:
     """ "1 household", "1,234 households"."""
     return f"{_n(count)} household" + ("" if count == 1 else "s")
+
+
+def _reach(size: AudienceSize) -> str:
+    """ "preview: reaches 120 households: 80 on the web, 40 on Telegram (…), nothing sent"."""
+    if size.nobody:
+        return (
+            "preview: this notice would reach nobody (no household with a chat, or all opted out)"
+        )
+    return (
+        f"preview: reaches {_households(size.will_receive)}: {_n(size.web)} on the web, "
+        f"{_n(size.telegram)} on Telegram ({_n(size.opted_out)} opted out, "
+        f"{_n(size.unreachable)} blocked the bot); nothing was scheduled"
+    )
 
 
 def _explain(refusal: DomainError) -> str:
@@ -142,6 +156,9 @@ def _local(database: Database, instant: dt.datetime) -> str:
 @click.option("--photo", default=None, help="A Telegram file_id of a photo the bot already has.")
 @click.option("--key", default=None, help="Idempotency key: the same key never sends twice.")
 @click.option("--status-chat", default=None, help="A Telegram chat id to show progress in.")
+@click.option(
+    "--preview", is_flag=True, help="Only say whom it would reach (web and Telegram); send nothing."
+)
 @click.option("--list", "listing", is_flag=True, help="List HQ's notices still to send.")
 @click.option("--cancel", "cancel_id", type=int, default=None, help="Cancel a notice by id.")
 def broadcast_command(
@@ -157,6 +174,7 @@ def broadcast_command(
     photo: str | None,
     key: str | None,
     status_chat: str | None,
+    preview: bool,
     listing: bool,
     cancel_id: int | None,
 ) -> None:
@@ -185,6 +203,14 @@ def broadcast_command(
                     uow, units=units, city=city, buildings=buildings, group=group, flag=flag
                 )
                 size = await audience_size(uow, None, audience, kind)
+                if preview:
+                    click.echo(_reach(size))
+                    return
+                if size.nobody:
+                    raise click.ClickException(
+                        "this notice would reach nobody: no household in that audience has a "
+                        "Telegram or web chat with us, or all opted out; nothing was scheduled"
+                    )
                 made = await schedule_notice(
                     uow,
                     partner=None,
@@ -201,7 +227,8 @@ def broadcast_command(
                 raise click.ClickException(_explain(refusal)) from None
             await uow.commit()
         click.echo(
-            f"broadcast {made.broadcast_id}: {kind} to {_households(made.will_receive)} "
+            f"broadcast {made.broadcast_id}: {kind} to {_households(made.will_receive)}: "
+            f"{_n(made.web)} on the web, {_n(made.telegram)} on Telegram "
             f"({_n(size.opted_out)} opted out, {_n(size.unreachable)} blocked the bot), "
             f"sending {_local(database, made.send_at)} Shanghai time"
             + ("" if made.override_quiet else " (waits out quiet hours)")

@@ -33,6 +33,7 @@ from bot.flows.partner import (
     report,  # noqa: F401
     report_send,  # noqa: F401
     tonight,  # noqa: F401
+    tonight_news,  # noqa: F401
     tonight_stop,  # noqa: F401
     winback,  # noqa: F401
 )

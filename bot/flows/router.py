@@ -9,7 +9,9 @@ translation of domain errors into the customer's language.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -23,7 +25,7 @@ from bot.i18n import Translator, translator
 from bot.messages.errors import explain
 from core.errors import DomainError
 from core.models import Customer
-from core.people.customers import customer_for_identity
+from core.people.customers import SEEN_EVERY, customer_for_identity, touch_identity
 from core.platform.uow import Database, UnitOfWork
 
 log = logging.getLogger("linli.flows")
@@ -125,6 +127,26 @@ async def _attempt_once(db: Database, incoming: Incoming, key: bytes) -> list[Re
 
 
 Opened = tuple[Customer, ChatData, int | None]
+# Per database, (channel, user id) → when this process last wrote ``last_seen_at``: no
+# statement at all for a chat that wrote a minute ago (cleared when it grows past the limit).
+_SEEN: weakref.WeakKeyDictionary[Database, dict[tuple[str, str], dt.datetime]] = (
+    weakref.WeakKeyDictionary()
+)
+_SEEN_LIMIT = 50_000
+
+
+async def _seen(uow: UnitOfWork, incoming: Incoming) -> None:
+    """Remember which identity the customer uses now (broadcasts follow it)."""
+    seen = _SEEN.setdefault(uow.db, {})
+    key = (incoming.channel, incoming.user_id)
+    now = uow.clock.now()
+    last = seen.get(key)
+    if last is not None and dt.timedelta(0) <= now - last < SEEN_EVERY:
+        return
+    if len(seen) >= _SEEN_LIMIT:
+        seen.clear()
+    seen[key] = now
+    await touch_identity(uow, incoming.channel, incoming.user_id)
 
 
 async def _open(uow: UnitOfWork, incoming: Incoming) -> Opened | None:
@@ -137,6 +159,7 @@ async def _open(uow: UnitOfWork, incoming: Incoming) -> Opened | None:
         uow, incoming.channel, incoming.user_id, incoming.chat_id
     )
     if known is not None:
+        await _seen(uow, incoming)
         return known
     customer = await customer_for_identity(
         uow, incoming.channel, incoming.user_id, locale=_locale_of(incoming)

@@ -28,10 +28,12 @@ from telegram.error import BadRequest, Forbidden
 from telegram.warnings import PTBUserWarning
 
 from bot.flows.replies import Document, Edit, Forward, InlineKeyboard, Reply, Say, Toast
-from core.messaging import webchat_images
+from bot.handlers.webchat_render import say_item
+from core.messaging import webchat_images, webchat_log
 from core.messaging.relay import remember
 from core.platform.uow import Database
 
+WEB = "web"  # the web chat's channel (bot.handlers.webchat.CHANNEL)
 log = logging.getLogger("linli.telegram")
 # Renderer._api calls known endpoints through do_api_request on purpose (to skip parsing
 # answers it never reads); PTB suggests the typed method each time, which we decline.
@@ -158,6 +160,17 @@ class Renderer:
         self.db = db
         self.elsewhere = elsewhere or {}
 
+    async def _to_web_transcript(self, reply: Forward) -> None:
+        """No web chat in this process (``linli bot``): the message joins the web chat's
+        transcript, where its page finds it when it next asks (a reconnect, the poll).
+        A Telegram photo cannot be shown there; it is mentioned."""
+        text = f"{reply.text}\n📷" if reply.photo_ref and reply.text else reply.text
+        if reply.photo_ref and not reply.text:
+            text = "📷"
+        await webchat_log.append(
+            self.db, reply.channel, reply.chat_id, [say_item(Say(text, reply.buttons))]
+        )
+
     async def render(self, target: Target, replies: list[Reply]) -> None:
         """Send every reply in order; a press's toasts are its answer (sent by the caller)."""
         for reply in replies:
@@ -256,6 +269,9 @@ class Renderer:
         """
         if reply.channel != CHANNEL:
             deliver = self.elsewhere.get(reply.channel)
+            if deliver is None and reply.channel == WEB:
+                await self._to_web_transcript(reply)
+                return
             if deliver is None:
                 log.warning("a %s message cannot be delivered by Telegram; dropped", reply.channel)
                 return

@@ -391,6 +391,11 @@ class WebChat:
                 return
             await webchat_log.sent_to_telegram(self.db, reply.chat_id, written[0].seq)
 
+    async def publish_elsewhere(self, channel: str, chat_id: str, messages: list[Logged]) -> None:
+        """Messages someone else wrote into a chat's transcript (a broadcast's web copy):
+        the pages open on it in this process show them at once."""
+        await self.hub.publish((channel, chat_id), messages)
+
     async def hand_over_to_telegram(self, limit: int = 100) -> int:
         """Send what waits for Telegram chats through ``telegram_forward``; how many went.
 

@@ -8,8 +8,10 @@ they see is exactly what a customer reads.
 
 from __future__ import annotations
 
+from babel.numbers import format_decimal
+
 from bot.flows.customer.broadcast_stop import with_stop_button
-from bot.i18n import N_, translator
+from bot.i18n import N_, Translator, translator
 from core.messaging.notices import Render, RenderFor
 from core.messaging.outbox.enqueue import CATEGORY_OF_KIND, Recipient, RenderedMessage
 
@@ -22,6 +24,27 @@ HEADINGS = {
 }
 # HQ writes city-wide (``linli broadcast``): its letters are Linli's, not a partner's.
 HQ_HEADINGS = HEADINGS | {"letter": N_("✉️ A letter from Linli")}
+
+
+NOBODY = N_(
+    "⚠️ This would reach nobody: no household in this audience can receive it "
+    "(none has chatted with us yet, or all of them turned these messages off). "
+    "Choose another audience."
+)
+
+
+def reach_text(t: Translator, web: int, telegram: int) -> str:
+    """ "120 households: 80 on the web, 40 on Telegram", in the reader's language."""
+    total = web + telegram
+
+    def n(value: int) -> str:
+        return format_decimal(value, locale=t.babel_locale)
+
+    return t.ngettext(
+        "{num} household: {web} on the web, {telegram} on Telegram",
+        "{num} households: {web} on the web, {telegram} on Telegram",
+        total,
+    ).format(num=n(total), web=n(web), telegram=n(telegram))
 
 
 def notice_text(locale: str | None, kind: str, text: str, *, hq: bool = False) -> str:

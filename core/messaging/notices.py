@@ -32,6 +32,7 @@ from core.messaging.outbox.enqueue import (
     cancel_broadcast,
     create_broadcast,
     progress_of,
+    reach_of,
     recipients_for,
 )
 from core.models import Broadcast, Building, Customer, MessageOptOut, OutboxMessage, Partner, Unit
@@ -267,31 +268,38 @@ def check_send_at(uow: UnitOfWork, send_at: dt.datetime | None) -> dt.datetime:
 
 @dataclass(frozen=True)
 class AudienceSize:
-    """How many households a notice reaches: named, with a chat, and not opted out."""
+    """How many households a notice reaches: named, with a chat, and not opted out.
+
+    ``web`` and ``telegram`` split ``will_receive`` by the channel each household used
+    last (where its copy goes).
+    """
 
     named: int
     reachable: int
     opted_out: int
     unreachable: int
+    web: int = 0
+    telegram: int = 0
 
     @property
     def will_receive(self) -> int:
         """Copies the sender will actually try to deliver."""
         return self.reachable - self.opted_out - self.unreachable
 
+    @property
+    def nobody(self) -> bool:
+        """Sending would reach no one: the confirmation step says so first."""
+        return self.will_receive <= 0
+
 
 async def audience_size(
-    uow: UnitOfWork,
-    partner: Partner | None,
-    audience: Audience,
-    kind: str,
-    *,
-    channel: str = "telegram",
+    uow: UnitOfWork, partner: Partner | None, audience: Audience, kind: str
 ) -> AudienceSize:
-    """The preview's count, after opt-outs of the kind's category and blocked chats."""
+    """The preview's count, after opt-outs of the kind's category and blocked chats, split
+    by the channel each copy would go to."""
     check_kind(kind)
     ids = await resolve_audience(uow, partner, audience)
-    recipients = await recipients_for(uow, ids, channel)
+    recipients = await recipients_for(uow, ids)
     reached = [recipient.customer_id for recipient in recipients]
     refused: set[int] = set()
     blocked: set[int] = set()
@@ -312,9 +320,18 @@ async def audience_size(
                 )
             )
         )
+    # a blocked Telegram chat is not tried; a web chat is, whatever Telegram said
+    blocked = {r.customer_id for r in recipients if r.customer_id in blocked and r.channel != "web"}
+    going = [r for r in recipients if r.customer_id not in refused and r.customer_id not in blocked]
+    web = sum(1 for r in going if r.channel == "web")
     opted_out, unreachable = len(refused - blocked), len(blocked)
     return AudienceSize(
-        named=len(ids), reachable=len(reached), opted_out=opted_out, unreachable=unreachable
+        named=len(ids),
+        reachable=len(reached),
+        opted_out=opted_out,
+        unreachable=unreachable,
+        web=web,
+        telegram=len(going) - web,
     )
 
 
@@ -331,6 +348,8 @@ class Scheduled:
     recipients: int
     will_receive: int
     override_quiet: bool
+    web: int = 0
+    telegram: int = 0
 
 
 async def schedule_notice(
@@ -345,7 +364,6 @@ async def schedule_notice(
     idempotency_key: str,
     render: RenderFor,
     status_chat: StatusChat | None = None,
-    channel: str = "telegram",
 ) -> Scheduled:
     """Validate, resolve the audience and write the broadcast with one row per household.
 
@@ -365,7 +383,7 @@ async def schedule_notice(
             raise NotFound(what="broadcast", key=idempotency_key)
         return await _scheduled(uow, existing)
     ids = await resolve_audience(uow, partner, audience)
-    recipients = await recipients_for(uow, ids, channel)
+    recipients = await recipients_for(uow, ids)
     broadcast = await create_broadcast(
         uow,
         kind=kind,
@@ -387,12 +405,15 @@ async def _scheduled(uow: UnitOfWork, broadcast: Broadcast) -> Scheduled:
     """What the confirmation says of a broadcast."""
     counts = await _counts(uow, [broadcast.id])
     progress = progress_of(counts.get(broadcast.id, {}))
+    reach = await reach_of(uow, broadcast.id)
     return Scheduled(
         broadcast_id=broadcast.id,
         send_at=broadcast.send_at,
         recipients=progress.total,
         will_receive=progress.total - progress.opted_out - progress.blocked,
         override_quiet=broadcast.override_quiet,
+        web=reach.web,
+        telegram=reach.telegram,
     )
 
 

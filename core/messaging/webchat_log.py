@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.models import WebChatMessage
@@ -123,6 +123,53 @@ async def append_in(
     await uow.session.flush()
     signal = Appended(channel, chat_id, written[0].seq, written[-1].seq)
     await uow.notify(TOPIC, signal.payload())
+    return written
+
+
+async def append_many_in(
+    uow: UnitOfWork, channel: str, items: dict[str, list[tuple[str, dict[str, Any]]]]
+) -> dict[str, list[Logged]]:
+    """Write each chat's ``items`` after its newest message, many chats in one statement.
+
+    In the caller's transaction (not committed): the outbox writes a batch of web copies
+    and records them sent in one commit, so a copy is in a transcript exactly when its row
+    says so. Two writers taking one number raise IntegrityError: the caller starts over.
+    """
+    if not items:
+        return {}
+    chats = list(items)
+    last: dict[str, int] = {}
+    for start in range(0, len(chats), 500):
+        chunk = chats[start : start + 500]
+        rows = await uow.session.execute(
+            select(WebChatMessage.chat_id, func.max(WebChatMessage.seq))
+            .where(WebChatMessage.channel == channel, WebChatMessage.chat_id.in_(chunk))
+            .group_by(WebChatMessage.chat_id)
+        )
+        last.update({str(chat): int(seq or 0) for chat, seq in rows.all()})
+    now = uow.clock.now()
+    values: list[dict[str, Any]] = []
+    written: dict[str, list[Logged]] = {}
+    for chat_id, chat_items in items.items():
+        for n, (kind, body) in enumerate(chat_items, start=last.get(chat_id, 0) + 1):
+            values.append(
+                {
+                    "channel": channel,
+                    "chat_id": chat_id,
+                    "seq": n,
+                    "kind": kind,
+                    "body": body,
+                    "created_at": now,
+                    "to_telegram": False,
+                    "telegram_sent_at": None,
+                }
+            )
+            written.setdefault(chat_id, []).append(Logged(n, kind, body))
+    await uow.session.execute(insert(WebChatMessage.__table__), values)
+    signals = [
+        Appended(channel, chat, logged[0].seq, logged[-1].seq) for chat, logged in written.items()
+    ]
+    await uow.notify_many(TOPIC, [signal.payload() for signal in signals])
     return written
 
 

@@ -53,6 +53,9 @@ class ChannelIdentity(Base):
     external_id: Mapped[str] = mapped_column(String(64))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # When a message last came in through this identity (kept to the minute, cheaply):
+    # broadcasts and order news go to the identity the customer used last.
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class MessageOptOut(Base):

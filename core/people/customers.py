@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import InvalidInput, NotFound
@@ -51,6 +52,7 @@ async def customer_for_identity(
                     external_id=external_id,
                     customer_id=customer.id,
                     created_at=now,
+                    last_seen_at=now,
                 )
             )
             await uow.session.flush()
@@ -208,12 +210,42 @@ async def customer_by_id(uow: UnitOfWork, customer_id: int) -> Customer | None:
     return await uow.session.get(Customer, customer_id)
 
 
+# When an identity was last used: its last message in, else when it joined.
+_LAST_USED = func.coalesce(ChannelIdentity.last_seen_at, ChannelIdentity.created_at)
+# ``last_seen_at`` is written at most this often per identity: one UPDATE a minute, not one
+# per message, is enough to know which channel a person uses now.
+SEEN_EVERY = dt.timedelta(minutes=1)
+
+
 def _newest_first() -> tuple[object, object]:
-    return ChannelIdentity.created_at.desc(), ChannelIdentity.id.desc()
+    return _LAST_USED.desc(), ChannelIdentity.id.desc()
+
+
+async def touch_identity(uow: UnitOfWork, channel: str, external_id: str) -> bool:
+    """Note that a message came in through this identity; True when the row was written.
+
+    The WHERE skips the write while the last note is under ``SEEN_EVERY`` old, so a busy
+    chat costs one cheap indexed statement that changes nothing.
+    """
+    now = uow.clock.now()
+    result = await uow.session.execute(
+        update(ChannelIdentity)
+        .where(
+            ChannelIdentity.channel == channel,
+            ChannelIdentity.external_id == external_id,
+            or_(
+                ChannelIdentity.last_seen_at.is_(None),
+                ChannelIdentity.last_seen_at < now - SEEN_EVERY,
+            ),
+        )
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def newest_identity(uow: UnitOfWork, customer_id: int) -> ChannelIdentity | None:
-    """Where the customer chats with us now: the chat account they joined with last."""
+    """Where the customer chats with us now: the chat account they used last."""
     return await uow.session.scalar(
         select(ChannelIdentity)
         .where(ChannelIdentity.customer_id == customer_id)
@@ -223,15 +255,15 @@ async def newest_identity(uow: UnitOfWork, customer_id: int) -> ChannelIdentity 
 
 
 async def newest_identities(uow: UnitOfWork, customer_ids: list[int]) -> dict[int, ChannelIdentity]:
-    """Each customer's newest chat account, in one query; customers with none are left out."""
+    """Each customer's chat account used last, in one query; customers with none are left out."""
     if not customer_ids:
         return {}
     rows = await uow.session.scalars(
         select(ChannelIdentity)
         .where(ChannelIdentity.customer_id.in_(customer_ids))
-        .order_by(ChannelIdentity.created_at, ChannelIdentity.id)
+        .order_by(_LAST_USED, ChannelIdentity.id)
     )
-    return {row.customer_id: row for row in rows}  # the newest wins
+    return {row.customer_id: row for row in rows}  # the one used last wins
 
 
 async def locales_of(uow: UnitOfWork, customer_ids: list[int]) -> dict[int, str]:

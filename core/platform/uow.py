@@ -5,7 +5,8 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Text, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -17,6 +18,10 @@ from core.platform.clock import Clock, SystemClock
 from core.platform.config import Settings
 from core.platform.db import is_sqlite, session_factory
 from core.platform.signals import Signals
+
+_NOTIFY_MANY = text("SELECT pg_notify(:topic, p) FROM unnest(:payloads) AS p").bindparams(
+    bindparam("payloads", type_=ARRAY(Text))
+)
 
 
 class Database:
@@ -114,6 +119,17 @@ class UnitOfWork:
         await self.session.execute(
             text("SELECT pg_notify(:topic, :payload)"), {"topic": topic, "payload": payload}
         )
+
+    async def notify_many(self, topic: str, payloads: list[str]) -> None:
+        """``notify`` for many payloads in one statement (a batch of broadcast copies)."""
+        for payload in payloads:
+            self.db.signals.check(topic, payload)
+        if not payloads:
+            return
+        if self.db.is_sqlite:
+            self._signals.extend((topic, payload) for payload in payloads)
+            return
+        await self.session.execute(_NOTIFY_MANY, {"topic": topic, "payloads": payloads})
 
     def savepoint(self) -> AsyncSessionTransaction:
         """A nested transaction: ``async with uow.savepoint():`` undoes only its own work

@@ -5,6 +5,7 @@ import re
 from sqlalchemy import func, select, update
 
 from core.models import Broadcast, OutboxMessage
+from core.people.customers import customer_for_identity
 from tests.factories import make_bound_customer, make_unit_with_partner
 from tests.web.console_support import add_hq, console, sign_in
 
@@ -32,7 +33,7 @@ async def test_a_scheduled_broadcast_writes_outbox_rows_and_its_page_shows_the_c
         preview = await client.post("/admin/broadcasts/preview", data=compose)
         html = await preview.text()
         assert preview.status == 200
-        assert "将有 3 户收到" in html
+        assert "将送达 3 户：网页 0 户，Telegram 3 户" in html
         assert "⚠️ 停水停电通知\n\n明天 8:00–12:00 停水" in html.replace("&#34;", '"')
         async with db.uow() as uow:  # a preview sends nothing
             assert await uow.session.scalar(select(func.count()).select_from(Broadcast)) == 0
@@ -88,7 +89,7 @@ async def test_a_broadcast_to_one_unit_reaches_only_its_households(db):
         compose = {"csrf": token, "kind": "event", "text": "周六小区义卖", "audience": "unit",
                    "unit": "meili"}  # fmt: skip
         html = await (await client.post("/admin/broadcasts/preview", data=compose)).text()
-        assert "将有 1 户收到" in html
+        assert "将送达 1 户：网页 0 户，Telegram 1 户" in html
         assert "将在免打扰时段结束后发送" in html
 
 
@@ -100,3 +101,27 @@ async def test_an_empty_text_is_refused_with_the_reason(db):
         response = await client.post("/admin/broadcasts/preview", data=compose)
         assert response.status == 400
         assert "未保存：notice_text：write the notice" in await response.text()
+
+
+async def test_the_preview_counts_web_households_and_says_when_nobody_would_get_it(db):
+    await add_hq(db)
+    setup = await households(db, 1)
+    await make_unit_with_partner(db, code="empty")
+    async with db.uow() as uow:
+        web = await customer_for_identity(uow, "web", "web-console-00001", locale="zh_CN")
+        web.unit_id = setup.unit.id
+        await uow.commit()
+    async with console(db) as client:
+        token = await sign_in(client)
+        compose = {"csrf": token, "kind": "event", "text": "周六小区义卖", "audience": "unit"}
+        html = await (
+            await client.post("/admin/broadcasts/preview", data={**compose, "unit": "jinxiu"})
+        ).text()
+        assert "将送达 2 户：网页 1 户，Telegram 1 户" in html
+        assert 'id="broadcast-nobody"' not in html
+
+        empty = await (
+            await client.post("/admin/broadcasts/preview", data={**compose, "unit": "empty"})
+        ).text()
+        assert "这条通知不会送达任何人" in empty
+        assert ">安排发送</button>" not in empty  # nothing to schedule

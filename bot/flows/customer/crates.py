@@ -6,12 +6,13 @@ import datetime as dt
 
 from bot.flows.context import Ctx
 from bot.flows.customer.menu import label, section
+from bot.flows.partner.pings import partner_t, ping_partner_of
 from bot.flows.payloads import Crates, Menu
 from bot.flows.replies import InlineButton
 from bot.flows.router import on_button
 from core.delivery.crates import balance, open_pickups, schedule_pickup
 from core.models import Unit
-from core.people.units import unit_by_id
+from core.people.units import building_by_id, unit_by_id
 from core.platform.clock import local_now
 
 BOOKABLE_DAYS = 3  # tonight, tomorrow, the day after
@@ -107,13 +108,31 @@ async def _screen(ctx: Ctx) -> None:
     ctx.show("\n\n".join(parts), tuple(rows))
 
 
+async def _ping_partner(ctx: Ctx, unit: Unit, day: dt.date, today: dt.date) -> None:
+    """ "🧺 Crate pickup: 12-1203 asks you to fetch 3 crates tomorrow" to the partner."""
+    pt = partner_t(ctx)
+    held = await balance(ctx.uow, ctx.customer.id)
+    building = await building_by_id(ctx.uow, ctx.customer.building_id or 0)
+    door = "-".join(p for p in (building.label if building else None, ctx.customer.room) if p)
+    when = pt.weekday_date(day)
+    text = pt.ngettext(
+        "🧺 Crate pickup: {door} asks you to fetch {num} crate on {when}.",
+        "🧺 Crate pickup: {door} asks you to fetch {num} crates on {when}.",
+        held,
+    ).format(door=door or "?", num=held, when=when)
+    await ping_partner_of(ctx, unit.id, text)
+
+
 async def _book(ctx: Ctx, days: int) -> None:
     """Book the evening; refusals (no crates, window over) are explained by the router."""
     today = local_now(ctx.uow.clock, ctx.uow.settings.tz).date()
     day = today + dt.timedelta(days=days)
+    booked = {pickup.pickup_date for pickup in await open_pickups(ctx.uow, ctx.customer.id)}
     await schedule_pickup(ctx.uow, customer_id=ctx.customer.id, day=day)
     unit = await _unit(ctx)
     assert unit is not None  # schedule_pickup refuses a customer without a unit
+    if day not in booked:  # a new booking, not a second tap on the same evening
+        await _ping_partner(ctx, unit, day, today)
     ctx.show(
         ctx._(
             "Booked! Your partner will come for your crates {when}, {window}. "

@@ -9,14 +9,17 @@ from __future__ import annotations
 from bot.flows.context import Ctx
 from bot.flows.customer.menu import show_menu
 from bot.flows.events import Text
+from bot.flows.partner.pings import partner_t, ping_partner_of
 from bot.flows.payloads import OrderAction
 from bot.flows.replies import InlineKeyboard
 from bot.flows.router import on_step
 from core.delivery.feedback import MAX_COMMENT, MAX_RATING, MIN_RATING, leave_feedback, rating_of
 from core.errors import FeedbackNotAllowed
 from core.models import Order
+from core.orders.history import order_by_id
 
 STEP = "feedback_comment"
+LOW = 3  # a rating this low or lower reaches the partner at once
 
 
 async def _refuse_if_not_rateable(ctx: Ctx, order: Order) -> None:
@@ -67,6 +70,7 @@ async def skip(ctx: Ctx, order: Order, stars: int) -> None:
     await leave_feedback(
         ctx.uow, customer_id=ctx.customer.id, order_id=order.id, rating=stars, comment=None
     )
+    await _tell_partner(ctx, order, stars, None)
     await _thank(ctx, order.order_no, stars)
 
 
@@ -98,7 +102,23 @@ async def comment(ctx: Ctx) -> None:
     await leave_feedback(
         ctx.uow, customer_id=ctx.customer.id, order_id=order_id, rating=stars, comment=event.text
     )
+    order = await order_by_id(ctx.uow, order_id)
+    if order is not None:
+        await _tell_partner(ctx, order, stars, event.text.strip())
     await _thank(ctx, str(order_no or ""), stars)
+
+
+async def _tell_partner(ctx: Ctx, order: Order, stars: int, words: str | None) -> None:
+    """A rating of 3 stars or less reaches the partner at once, with the comment if any."""
+    if stars > LOW:
+        return
+    pt = partner_t(ctx)
+    text = pt.gettext("⚠️ Order {order} was rated {stars} ⭐ by the customer.").format(
+        order=order.order_no, stars=stars
+    )
+    if words:
+        text += "\n" + pt.gettext("They wrote: “{words}”").format(words=words)
+    await ping_partner_of(ctx, order.unit_id, text)
 
 
 async def _thank(ctx: Ctx, order_no: str, stars: int) -> None:

@@ -38,7 +38,7 @@ from bot.flows.partner.relay import sending_partner
 from bot.flows.replies import InlineButton
 from bot.flows.router import expired, on_step
 from bot.messages.errors import explain
-from bot.messages.notices import HEADINGS, notice_renderer, notice_text
+from bot.messages.notices import HEADINGS, NOBODY, notice_renderer, notice_text, reach_text
 from core.errors import InvalidInput, NotFound
 from core.messaging.notices import (
     NOTICE_KINDS,
@@ -462,7 +462,7 @@ async def _preview(ctx: Ctx, partner: Partner, data: dict[str, Any]) -> None:
         await expired(ctx)
         return
     try:
-        size = await audience_size(ctx.uow, partner, audience, kind, channel=ctx.incoming.channel)
+        size = await audience_size(ctx.uow, partner, audience, kind)
     except NotFound:
         ctx.chat.go("idle")
         await expired(ctx)
@@ -476,12 +476,10 @@ async def _preview(ctx: Ctx, partner: Partner, data: dict[str, Any]) -> None:
     ]
     if data.get("photo"):
         lines.append(ctx._("📷 With your photo."))
-    households = ctx.t.ngettext("{num} household", "{num} households", size.will_receive).format(
-        num=_count(ctx, size.will_receive)
-    )
     lines.append(
         ctx._("To: {audience} · {households}").format(
-            audience=await _audience_text(ctx, partner, audience), households=households
+            audience=await _audience_text(ctx, partner, audience),
+            households=reach_text(ctx.t, size.web, size.telegram),
         )
     )
     if size.opted_out or size.unreachable:
@@ -501,6 +499,16 @@ async def _preview(ctx: Ctx, partner: Partner, data: dict[str, Any]) -> None:
                 time=f"{settings.quiet_end:%H:%M}"
             )
         )
+    if size.nobody:  # nothing to confirm: say so, and offer another audience
+        lines += ["", ctx._(NOBODY)]
+        ctx.show(
+            "\n".join(lines),
+            (
+                (ctx.button(ctx._("◀️ Change the audience"), NoticeBack(draft, "audience")),),
+                (_discard(ctx, draft),),
+            ),
+        )
+        return
     buttons = (
         (ctx.button(ctx._("✅ Confirm and schedule"), NoticeConfirm(draft)),),
         (ctx.button(ctx._("◀️ Change the time"), NoticeBack(draft, "when")), _discard(ctx, draft)),
@@ -527,6 +535,13 @@ async def confirm(ctx: Ctx, partner: Partner, item: NoticeConfirm) -> None:
         _ask_when(ctx, item.draft)
         return
     try:
+        nobody = (await audience_size(ctx.uow, partner, audience, str(data["kind"]))).nobody
+    except NotFound:
+        nobody = False  # schedule_notice answers the same NotFound below
+    if nobody:  # an old preview's button: the audience has emptied since
+        await _preview(ctx, partner, data)
+        return
+    try:
         made = await schedule_notice(
             ctx.uow,
             partner=partner,
@@ -540,7 +555,6 @@ async def confirm(ctx: Ctx, partner: Partner, item: NoticeConfirm) -> None:
             status_chat=StatusChat(
                 ctx.incoming.chat_id, locale=ctx.customer.locale, channel=ctx.incoming.channel
             ),
-            channel=ctx.incoming.channel,
         )
     except NotFound:
         ctx.chat.go("idle")

@@ -17,9 +17,10 @@ from bot.flows.partner.home import (
     partner_screen,
     rows_of_two,
 )
-from bot.flows.partner.tonight_payloads import TonightRun, TonightStop
+from bot.flows.partner.tonight_payloads import TonightGo, TonightRun, TonightStop
 from bot.flows.replies import InlineButton
 from core.delivery.batches import PickItem, Stop, StopLine, pick_list, run_sheet
+from core.delivery.run_news import NOT_YET_OUT
 from core.models import Partner
 from core.orders.delivery_date import cutoff_instant
 from core.people.units import unit_by_id
@@ -92,8 +93,9 @@ async def show_pick_list(ctx: Ctx, partner: Partner, page: int) -> None:
 
 
 @partner_button(TonightRun)
-async def show_run_sheet(ctx: Ctx, partner: Partner, item: TonightRun) -> None:
-    """Tonight's doors in walking order, a page at a time, with what to carry home."""
+async def show_run_sheet(ctx: Ctx, partner: Partner, item: TonightRun, note: str = "") -> None:
+    """Tonight's doors in walking order, a page at a time, with what to carry home; while
+    orders have not left, "🚚 Start the run" tells their households they are on the way."""
     sheet = await run_sheet(ctx.uow, partner.unit_id, tonight(ctx))
     pages = max(1, -(-len(sheet.stops) // STOPS_PER_PAGE))
     page = min(max(item.page, 0), pages - 1)
@@ -123,7 +125,11 @@ async def show_run_sheet(ctx: Ctx, partner: Partner, item: TonightRun) -> None:
     if page < pages - 1:
         buttons.append(ctx.button(ctx._("Next ➡️"), TonightRun(page + 1)))
     buttons += [ctx.button(ctx._("🧺 Pick list"), PartnerScreen("tonight")), home_button(ctx)]
-    ctx.show("\n\n".join([head, "\n".join(lines)]).strip(), rows_of_two(buttons))
+    rows = rows_of_two(buttons)
+    if any(stop.kind == "order" and stop.status in NOT_YET_OUT for stop in sheet.stops):
+        rows = ((ctx.button(ctx._("🚚 Start the run"), TonightGo(page)),), *rows)
+    text = "\n\n".join(part for part in (note, head, "\n".join(lines)) if part)
+    ctx.show(text.strip(), rows)
 
 
 def stop_payload(stop: Stop, page: int) -> TonightStop:

@@ -35,3 +35,11 @@ class TonightAct:
     customer_id: int
     count: int = 0
     page: int = 0
+
+
+@payload("ptg1")
+@dataclass(frozen=True)
+class TonightGo:
+    """🚚 Start the run: tonight's orders leave, their households are told."""
+
+    page: int = 0

@@ -11,6 +11,7 @@ from bot.flows.context import Ctx
 from bot.flows.customer.shelf import english
 from bot.flows.partner.home import partner_button, rows_of_two
 from bot.flows.partner.tonight import door, line_text, tonight
+from bot.flows.partner.tonight_news import after_delivery
 from bot.flows.partner.tonight_payloads import TonightAct, TonightRun, TonightStop
 from bot.flows.replies import Forward, InlineButton
 from bot.flows.router import expired, t_for
@@ -80,7 +81,8 @@ async def act(ctx: Ctx, partner: Partner, item: TonightAct) -> None:
             await expired(ctx)
             return
         elif item.action == "d":
-            await mark_delivered(ctx.uow, partner, order_id)
+            if await mark_delivered(ctx.uow, partner, order_id):
+                await after_delivery(ctx, partner, order_id, item.customer_id)
         elif item.action == "h":
             await confirm_household(ctx.uow, partner, order_id)
         elif item.action == "a":

@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, select, update
 
 from core.errors import InvalidInput, NotFound
 from core.models import Broadcast, ChannelIdentity, Customer, MessageOptOut, OutboxMessage
+from core.models.base import UTCDateTime
 from core.models.outbox import BLOCKED, CANCELLED, FAILED, OPTED_OUT, PENDING, SENDING, SENT
 from core.people.customers import OPT_OUT_TOPICS
 from core.platform.clock import to_utc
@@ -214,7 +215,7 @@ async def _insert_rows(
             "buttons": [],
             "text": "",
         }
-        if customer_id in unreachable:
+        if customer_id in unreachable and recipient.channel == "telegram":
             row |= {"status": BLOCKED, "last_error": "unreachable since an earlier 403"}
         elif customer_id in refused:
             row |= {"status": OPTED_OUT}
@@ -283,28 +284,93 @@ def progress_of(counts: dict[str, int]) -> Progress:
     )
 
 
+# The channels the sender delivers to: Telegram through the Bot API, the web chat by
+# writing to its transcript (core.messaging.outbox.web); "memory" (the in-process adapter
+# of tests and the flows' fuzzing) through the transport, as Telegram.
+DELIVERABLE = ("telegram", "web", "memory")
+
+
+def _preferred(options: list[tuple[str, str, dt.datetime, int]], blocked: bool) -> tuple[str, str]:
+    """The identity (channel, chat) used last; a Telegram chat that blocked the bot yields to
+    any web chat the customer has."""
+    if blocked and any(channel != "telegram" for channel, *_rest in options):
+        options = [option for option in options if option[0] != "telegram"]
+    channel, chat, _used, _id = max(options, key=lambda option: (option[2], option[3]))
+    return channel, chat
+
+
 async def recipients_for(
-    uow: UnitOfWork, customer_ids: Sequence[int], channel: str = "telegram"
+    uow: UnitOfWork, customer_ids: Sequence[int], channel: str | None = None
 ) -> list[Recipient]:
-    """Recipients of ``customer_ids`` who have a chat on ``channel`` (private chat = user id)."""
+    """One recipient per customer of ``customer_ids`` who has a chat we can deliver to.
+
+    Each customer is reached on the identity they used last (``last_seen_at``, else the
+    newest): one copy per customer however many channels they use. ``channel`` keeps only
+    customers whose preferred identity is on that channel. Customers without a Telegram
+    or web identity are left out; the result is in customer id order.
+    """
     found: list[Recipient] = []
+    used = func.coalesce(
+        ChannelIdentity.last_seen_at, ChannelIdentity.created_at, type_=UTCDateTime()
+    )
     for chunk in _chunks(list(dict.fromkeys(customer_ids))):
         rows = await uow.session.execute(
-            select(Customer.id, ChannelIdentity.external_id, Customer.locale)
+            select(
+                Customer.id,
+                Customer.locale,
+                Customer.unreachable_at,
+                ChannelIdentity.channel,
+                ChannelIdentity.external_id,
+                used,
+                ChannelIdentity.id,
+            )
             .join(ChannelIdentity, ChannelIdentity.customer_id == Customer.id)
-            .where(ChannelIdentity.channel == channel, Customer.id.in_(chunk))
+            .where(ChannelIdentity.channel.in_(DELIVERABLE), Customer.id.in_(chunk))
             .order_by(Customer.id)
         )
-        found.extend(
-            Recipient(customer_id=cid, chat_id=str(chat), locale=str(loc), channel=channel)
-            for cid, chat, loc in rows.all()
-        )
+        options: dict[int, list[tuple[str, str, dt.datetime, int]]] = {}
+        facts: dict[int, tuple[str, bool]] = {}
+        for cid, locale, unreachable, chan, chat, last, identity_id in rows.all():
+            options.setdefault(cid, []).append((str(chan), str(chat), last, identity_id))
+            facts[cid] = (str(locale), unreachable is not None)
+        for cid, choices in options.items():
+            locale, blocked = facts[cid]
+            chan, chat = _preferred(choices, blocked)
+            if channel is None or chan == channel:
+                found.append(Recipient(customer_id=cid, chat_id=chat, locale=locale, channel=chan))
     return found
 
 
 async def unit_recipients(
-    uow: UnitOfWork, unit_id: int, channel: str = "telegram"
+    uow: UnitOfWork, unit_id: int, channel: str | None = None
 ) -> list[Recipient]:
-    """Every household of a unit reachable on ``channel``."""
+    """Every household of a unit we can reach, each on the channel they used last."""
     ids = list(await uow.session.scalars(select(Customer.id).where(Customer.unit_id == unit_id)))
     return await recipients_for(uow, ids, channel)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How many copies of a broadcast will be tried, by channel (the previews' and logs' count)."""
+
+    web: int = 0
+    telegram: int = 0
+
+    @property
+    def total(self) -> int:
+        """Every copy to be tried."""
+        return self.web + self.telegram
+
+
+async def reach_of(uow: UnitOfWork, broadcast_id: int) -> Reach:
+    """Copies of a broadcast that will be (or were) tried, counted by channel."""
+    rows = await uow.session.execute(
+        select(OutboxMessage.channel, func.count())
+        .where(
+            OutboxMessage.broadcast_id == broadcast_id,
+            OutboxMessage.status.not_in((OPTED_OUT, BLOCKED)),
+        )
+        .group_by(OutboxMessage.channel)
+    )
+    counts = {str(channel): int(count) for channel, count in rows.all()}
+    return Reach(web=counts.get("web", 0), telegram=counts.get("telegram", 0))

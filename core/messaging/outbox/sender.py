@@ -37,6 +37,15 @@ to the few milliseconds between an answer and its commit, for at most the
 recipient without their copy and duplicates only rows that were in that window, and a
 deterministic case produces exactly one duplicate.
 
+Web copies
+----------
+Rows of web chats (``channel == "web"``) never touch the transport or its limits: each
+pass of the loop takes a batch of them and writes them into their chats' transcripts in
+the transaction that records them sent (``core.messaging.outbox.web``), so they are
+exactly-once, with no window; the open pages are told after the commit (``published``).
+The Telegram claim skips them, so a broadcast's web copies are all written within
+moments while its Telegram copies keep their 30/s.
+
 Progress: every ``progress_every_s`` and at the end, a broadcast's status chat gets its
 status message edited in place; the words come from ``progress_text`` (bot side), core
 only counts.
@@ -54,6 +63,7 @@ from typing import Any
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy import and_, bindparam, exists, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from core.messaging.outbox.enqueue import Progress, progress
 from core.messaging.outbox.quiet import in_quiet_hours, quiet_hours_end
@@ -65,6 +75,8 @@ from core.messaging.outbox.transport import (
     SendResult,
     Transport,
 )
+from core.messaging.outbox.web import CHANNEL as WEB
+from core.messaging.outbox.web import ItemOf, Published, WebBatch, WebCopy, plain_item, write_copies
 from core.models import Broadcast, Customer, OutboxMessage
 from core.models.outbox import BLOCKED, FAILED, PENDING, SENDING, SENT
 from core.platform.clock import Clock
@@ -77,6 +89,7 @@ ProgressText = Callable[[str | None, Progress, bool], str]  # (owner's locale, c
 OPEN = ("scheduled", "sending")
 _ERROR_LIMIT = 200
 _DRY_POLL_S = 0.25  # after an empty claim, wait this long before asking again
+_WEB_DRY_POLL_S = 1.0  # web rows: a query a second while none are due (the idle steady state)
 _REPORT_TRIES = 4  # attempts at the final delivery report edit
 
 
@@ -107,6 +120,16 @@ class Outcome:
 
 
 @dataclass
+class _Pull:
+    """When to ask the database again: ``force`` asks now even after an empty answer."""
+
+    force: bool = True
+    web_force: bool = True
+    dry_until: float = 0.0
+    web_dry_until: float = 0.0
+
+
+@dataclass
 class SenderStats:
     """Counters of one sender's life, for tests and the benchmark."""
 
@@ -118,6 +141,8 @@ class SenderStats:
     retry_after: int = 0
     paused_s: float = 0.0
     edits: int = 0
+    web_sent: int = 0
+    web_failed: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -142,6 +167,10 @@ class Sender:
         progress_every_s: float = 3.0,
         idle_poll_s: float = 1.0,
         progress_text: ProgressText | None = None,
+        web_item: ItemOf | None = None,
+        published: Published | None = None,
+        web_batch: int = 500,
+        telegram: bool = True,
     ) -> None:
         settings = db.settings
         self.db = db
@@ -165,6 +194,10 @@ class Sender:
         self.progress_every_s = progress_every_s
         self.idle_poll_s = idle_poll_s
         self.progress_text = progress_text
+        self.web_item = web_item or plain_item  # how a web copy looks in the transcript
+        self.published = published  # tells the pages open on a chat of its new copies
+        self.web_batch = max(1, web_batch)
+        self.telegram = telegram  # False: no messenger here, web copies only
         self.stats = SenderStats()
         # A small bucket (a tenth of a second's worth) drips at the full rate: the server
         # sees an even stream, never a second's worth in one burst.
@@ -197,38 +230,32 @@ class Sender:
         return self.stats
 
     async def _run(self, stop: asyncio.Event | None) -> None:
-        """Claim → queue → workers → writer, until idle (or stopped)."""
+        """Web copies → transcripts; Telegram: claim → queue → workers → writer; until idle."""
         loop = asyncio.get_running_loop()
         await self.release_own_claims()
         self._tasks = [asyncio.create_task(self._worker()) for _ in range(self.concurrency)]
         self._tasks.append(asyncio.create_task(self._writer()))
         next_report = loop.time() + self.progress_every_s
         settled = False  # the last idle pass found nothing: a dry claim after it ends the run
-        force = True  # claim now even if the last claim came back empty a moment ago
-        dry_until = 0.0
+        pull = _Pull()
         try:
             while stop is None or not stop.is_set():
                 self._check_tasks()
-                claimed = 0
-                if self._queue.qsize() < self._low_water and (force or loop.time() >= dry_until):
-                    force = False
-                    for row in await self._claim():
-                        self._queue.put_nowait(row)
-                        claimed += 1
-                    if not claimed:
-                        dry_until = loop.time() + _DRY_POLL_S
-                if claimed:
+                written, claimed = await self._pull(pull, loop.time())
+                if claimed or written:
                     settled = False
                 if loop.time() >= next_report:
                     await self._report()
                     await self._extend_claims()
                     next_report = loop.time() + self.progress_every_s
+                if written:
+                    continue  # more web copies may be due: no wait
                 if not claimed and self._idle():
                     if stop is None and settled:
                         break
                     await self._flush()
                     await self._report(finish=True)
-                    settled = force = True
+                    settled = pull.force = pull.web_force = True
                     if stop is not None:
                         with contextlib.suppress(TimeoutError):
                             await asyncio.wait_for(stop.wait(), self.idle_poll_s)
@@ -241,6 +268,28 @@ class Sender:
                         await asyncio.wait_for(self._wake.wait(), timeout)
         finally:
             await self._shutdown()
+
+    async def _pull(self, pull: _Pull, now: float) -> tuple[int, int]:
+        """A batch of web copies written, then Telegram rows claimed when the queue runs low:
+        (written, claimed). An empty answer is not asked again for ``_DRY_POLL_S``."""
+        written = claimed = 0
+        if pull.web_force or now >= pull.web_dry_until:
+            pull.web_force = False
+            written = await self._send_web()
+            if not written:
+                pull.web_dry_until = now + _WEB_DRY_POLL_S
+        if (
+            self.telegram
+            and self._queue.qsize() < self._low_water
+            and (pull.force or now >= pull.dry_until)
+        ):
+            pull.force = False
+            for row in await self._claim():
+                self._queue.put_nowait(row)
+                claimed += 1
+            if not claimed:
+                pull.dry_until = now + _DRY_POLL_S
+        return written, claimed
 
     def _idle(self) -> bool:
         """Nothing queued, nothing in flight, every answer written."""
@@ -314,6 +363,7 @@ class Sender:
             )
             if quiet:
                 due = and_(due, Broadcast.override_quiet.is_(True))
+            due = and_(due, OutboxMessage.channel != WEB)
             query = (
                 select(
                     OutboxMessage.id,
@@ -353,6 +403,86 @@ class Sender:
         self._touched.update(broadcasts)
         self.stats.claimed += len(rows)
         return rows
+
+    async def _send_web(self) -> int:
+        """Write one batch of due web copies into their transcripts; how many were written.
+
+        One transaction takes the rows, writes the transcripts and records the rows sent;
+        two writers taking one chat's next number make it start over.
+        """
+        batch = None
+        for _attempt in range(8):
+            try:
+                batch = await self._web_batch_once()
+                break
+            except IntegrityError:
+                continue  # a page's own message took a number we wanted: take the next
+        if batch is None:
+            log.warning("web copies: sequence numbers kept colliding; next pass")
+            return 0
+        if not batch.written and not batch.failed:
+            return 0
+        self._touched.update(batch.broadcasts)
+        self.stats.web_sent += batch.sent
+        self.stats.sent += batch.sent
+        self.stats.web_failed += batch.failed
+        self.stats.failed += batch.failed
+        self.stats.claimed += batch.sent + batch.failed
+        if self.published is not None:
+            for chat_id, messages in batch.written.items():
+                try:
+                    await self.published(WEB, chat_id, messages)
+                except Exception:  # a page that missed it catches up when it reconnects
+                    log.info("web chat %s: open pages not told", chat_id, exc_info=True)
+        return batch.sent + batch.failed
+
+    async def _web_batch_once(self) -> WebBatch:
+        """Take, write and record one batch of web copies, in one transaction."""
+        now = self.clock.now()
+        settings = self.db.settings
+        quiet = in_quiet_hours(now, settings.quiet_start, settings.quiet_end, settings.tz)
+        async with self.db.uow() as uow:
+            if quiet:
+                await self._defer_for_the_night(uow.session, now)
+            due = and_(
+                OutboxMessage.channel == WEB,
+                Broadcast.status.in_(OPEN),
+                Broadcast.send_at <= now,
+                or_(
+                    and_(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now),
+                    and_(OutboxMessage.status == SENDING, OutboxMessage.claimed_until < now),
+                ),
+            )
+            if quiet:
+                due = and_(due, Broadcast.override_quiet.is_(True))
+            query = (
+                select(
+                    OutboxMessage.id,
+                    OutboxMessage.broadcast_id,
+                    OutboxMessage.chat_id,
+                    OutboxMessage.text,
+                    OutboxMessage.buttons,
+                    OutboxMessage.photo_ref,
+                )
+                .join(Broadcast, Broadcast.id == OutboxMessage.broadcast_id)
+                .where(due)
+                .order_by(OutboxMessage.id)
+                .limit(self.web_batch)
+            )
+            if not self.db.is_sqlite:
+                query = query.with_for_update(of=OutboxMessage, skip_locked=True)
+            copies = [WebCopy(*values) for values in (await uow.session.execute(query)).all()]
+            if not copies:
+                await uow.commit()  # the night's deferral, if any
+                return WebBatch({}, 0, set())
+            batch = await write_copies(uow, copies, self.web_item)
+            await uow.session.execute(
+                update(Broadcast)
+                .where(Broadcast.id.in_(sorted(batch.broadcasts)), Broadcast.status == "scheduled")
+                .values(status="sending")
+            )
+            await uow.commit()
+        return batch
 
     async def _defer_for_the_night(self, session: Any, now: dt.datetime) -> None:
         """Due copies of broadcasts that respect quiet hours wait until quiet hours end."""

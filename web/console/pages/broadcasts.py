@@ -11,7 +11,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.flows.state import signing_key
-from bot.messages.notices import HQ_HEADINGS, notice_renderer, notice_text
+from bot.messages.notices import HQ_HEADINGS, NOBODY, notice_renderer, notice_text, reach_text
 from core.errors import DomainError, InvalidInput
 from core.messaging.notices import (
     MAX_TEXT,
@@ -124,6 +124,7 @@ async def preview(request: web.Request) -> web.Response:
             request, status=400, error=explain(t, refusal), form=_filled(form)
         )
     copies = [(locale, notice_text(locale, kind, words, hq=True)) for locale in SUPPORTED_LOCALES]
+    t = await page_translator(request)
     return await page(
         request,
         "broadcast_preview.html",
@@ -131,6 +132,8 @@ async def preview(request: web.Request) -> web.Response:
         words=words,
         unit=unit,
         size=size,
+        reach=reach_text(t, size.web, size.telegram),
+        nobody=t.gettext(NOBODY) if size.nobody else None,
         when=when,
         at=text(form, "at"),
         copies=copies,

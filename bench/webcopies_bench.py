@@ -1,0 +1,154 @@
+"""A 5,000-household broadcast, 60% on the web: web copies into transcripts while the
+Telegram copies keep Telegram's pace.
+
+Run: .venv/bin/python -m bench.webcopies_bench [--households 5000] [--web-share 0.6]
+     [--window 10] [--server postgresql://…]   (SQLite by default)
+Target (issue 17): ≥ 500 web copies/s from the sender's start until every web copy is in
+its chat's transcript, while the Telegram copies go at the 30/s limit (achieved rate /
+limit ≥ 0.95, 429s after the first 0).
+
+The fake Bot API (``tests/telegram/limited_bot_api.py``) runs in its own process on
+127.0.0.1 and enforces 30/s; the sender is the real one (``core.messaging.outbox.sender``)
+on python-telegram-bot's Bot. The households are made in bulk (a fifth of them with both
+a web and a Telegram identity, the one used last deciding). The time to the last web copy
+is taken when the sender tells the pages of it (its ``published`` hook, after the
+commit); Telegram's rate is measured on the fake server over the first ``--window``
+seconds (the whole 2,000 at 30/s would take 67 s), then the sender is stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import select
+
+from bench.common import machine
+from bench.outbox_bench import TOKEN, database, fake_bot_api, server_stats
+from bot.handlers.telegram_outbox import TelegramTransport
+from core.messaging.outbox.enqueue import recipients_for
+from core.messaging.outbox.sender import Sender
+from core.models import WebChatMessage
+from core.platform.uow import Database
+from tests.outbox.web_support import mixed_households
+from tests.outbox_support import broadcast_to
+
+
+async def make_broadcast(db: Database, households: int, web_share: float) -> dict[str, int]:
+    """The households and one broadcast to all of them; copies by channel."""
+    web = round(households * web_share)
+    telegram = households - web
+    both = households // 5  # half of them used the web last, half Telegram
+    people = await mixed_households(
+        db,
+        web=web - both // 2,
+        telegram=telegram - (both - both // 2),
+        both_web_last=both // 2,
+        both_telegram_last=both - both // 2,
+    )
+    async with db.uow() as uow:
+        recipients = await recipients_for(uow, [p.customer_id for p in people])
+    await broadcast_to(db, recipients, key="bench-webcopies")
+    return dict(Counter(r.channel for r in recipients))
+
+
+async def one_run(db: Database, port: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Drain the broadcast for ``--window`` seconds; the figures."""
+    began = time.perf_counter()
+    by_channel = await make_broadcast(db, args.households, args.web_share)
+    enqueue_s = time.perf_counter() - began
+    web_total = by_channel.get("web", 0)
+    written = 0
+    done = asyncio.Event()
+    last_web_at = 0.0
+
+    async def published(_channel: str, _chat: str, messages: list[Any]) -> None:
+        nonlocal written, last_web_at
+        written += len(messages)
+        if written >= web_total:
+            last_web_at = time.perf_counter()
+            done.set()
+
+    transport = TelegramTransport.for_token(TOKEN, base_url=f"http://127.0.0.1:{port}/bot")
+    async with transport.bot:
+        sender = Sender(db, transport, rate_per_s=args.limit, published=published)
+        stop = asyncio.Event()
+        started, cpu = time.perf_counter(), time.process_time()
+        running = asyncio.create_task(sender.run_forever(stop))
+        await asyncio.wait_for(done.wait(), args.window * 10)
+        web_s = last_web_at - started
+        web_cpu_s = time.process_time() - cpu
+        await asyncio.sleep(max(0.0, args.window - (time.perf_counter() - started)))
+        stop.set()
+        await running
+    seen = server_stats(port)
+    span = (seen["last_at"] or 0) - (seen["first_at"] or 0)
+    async with db.uow() as uow:
+        bodies = list(await uow.session.scalars(select(WebChatMessage.body)))
+    per_row = Counter(body.get("outbox") for body in bodies)
+    in_transcripts, doubled = len(bodies), sum(1 for n in per_row.values() if n > 1)
+    return {
+        "households": args.households,
+        "web": web_total,
+        "telegram": by_channel.get("telegram", 0),
+        "enqueue_s": enqueue_s,
+        "web_s": web_s,
+        "web_rate": web_total / web_s if web_s > 0 else float("nan"),
+        "web_cpu_ms": web_cpu_s * 1000 / max(1, web_total),
+        "in_transcripts": int(in_transcripts or 0),
+        "doubled": int(doubled or 0),
+        "telegram_delivered": seen["delivered"],
+        "telegram_rate": (seen["delivered"] - 1) / span if span > 0 else float("nan"),
+        "limit": args.limit,
+        "duplicates": seen["duplicates"],
+        "after_first": max(0, seen["rejections"] - 1),
+        "window": args.window,
+    }
+
+
+def show(row: dict[str, Any]) -> None:
+    """The figures, in the other benches' shape."""
+    print(
+        f"\n{row['households']:,} households: {row['web']:,} copies to web chats, "
+        f"{row['telegram']:,} to Telegram (broadcast written in {row['enqueue_s'] * 1000:.0f} ms)"
+    )
+    print(
+        f"  web: every copy in its transcript {row['web_s'] * 1000:.0f} ms after the sender "
+        f"started = {row['web_rate']:,.0f} web copies/s (sender CPU {row['web_cpu_ms']:.3f} ms "
+        f"a copy, Telegram included); transcript rows {row['in_transcripts']:,}, "
+        f"written twice {row['doubled']}"
+    )
+    print(
+        f"  telegram over the first {row['window']:.0f} s: {row['telegram_delivered']} delivered "
+        f"at {row['telegram_rate']:.1f}/s = {row['telegram_rate'] / row['limit']:.3f} of the "
+        f"{row['limit']:.0f}/s limit; duplicates {row['duplicates']}, "
+        f"429s after the first {row['after_first']}"
+    )
+
+
+async def run(args: argparse.Namespace) -> None:
+    """One broadcast, one sender, one fake Bot API."""
+    print(f"machine: {machine()}")
+    print(f"database: {'PostgreSQL' if args.server else 'SQLite'}")
+    async with database(args.server) as db:
+        with fake_bot_api(args.limit) as port:
+            row = await one_run(db, port, args)
+    show(row)
+
+
+def main() -> None:
+    """Parse the options and run."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--households", type=int, default=5000)
+    parser.add_argument("--web-share", type=float, default=0.6)
+    parser.add_argument("--limit", type=float, default=30.0, help="Telegram's rate, per second")
+    parser.add_argument("--window", type=float, default=10.0, help="seconds of Telegram sending")
+    parser.add_argument("--server", default=None, help="a PostgreSQL URL (default: SQLite)")
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
