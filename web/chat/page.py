@@ -97,6 +97,13 @@ WORDS = {
     "menu_cart": _("Cart"),
     "menu_orders": _("My orders"),
     "menu_more": _("More"),
+    "menu_home": _("🏠 Home"),
+    "menu_tonight": _("🚚 Tonight"),
+    "menu_run": _("📋 Run sheet"),
+    "menu_customers": _("👥 Customers"),
+    "menu_notices": _("📢 Notices"),
+    "menu_earnings": _("💰 Earnings"),
+    "menu_invite": _("📣 Invite"),
 }
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from bot.flows.router import t_for
-from bot.handlers.webchat import BadMessage, WebChat, WebIdentity
+from bot.handlers.webchat import BadMessage, SignedOut, WebChat, WebIdentity
 from core.messaging.webchat_log import Logged
 from web.chat.page import words_for
 
@@ -183,6 +183,9 @@ async def _one(chat: WebChat, who: WebIdentity, out: Outgoing, data: str) -> Non
         await chat.receive(who, message)
         if await chat.may_change_language(who, message):
             await _hello(chat, who, out.ws)
+    except SignedOut:  # a revoked partner device: the page reloads as a customer's
+        await out.ws.close(code=NO_SESSION, message=b"signed out")
+        return
     except BadMessage as bad:
         await _ack(out.ws, {"type": "ack", "id": client_id, "error": str(bad)})
         return
