@@ -23,11 +23,24 @@ def test_demo_prints_units_partners_invite_codes_and_promo_codes(runner):
     assert sum("invite code" in line for line in lines) == 3
     assert any(line.startswith("  deals today: ") for line in lines)
     assert "  promo codes: COKE01, NEW20, ELDER5, KIDS10, MOM8" in lines
-    assert "  HQ console: sign in at /admin/login as hq / linli-demo (linli serve)" in lines
+    assert (
+        "  HQ console: sign in at http://127.0.0.1:8080/admin/login as hq / linli-demo"
+        " (linli serve)" in lines
+    )
+    customer = [line for line in lines if line.startswith("    customer link: ")]
+    partner = [line for line in lines if line.startswith("    partner sign-in (once, 24 h): ")]
+    assert len(customer) == len(partner) == 3
+    assert all("http://127.0.0.1:8080/c/i" in line for line in customer)  # the web chat
+    assert all("http://127.0.0.1:8080/p/" in line for line in partner)
     again = runner.invoke(cli, ["demo"])
     assert again.exit_code == 0
     assert again.output.splitlines()[0] == "demo city already loaded; today's deals checked"
-    assert again.output.splitlines()[1:] == lines[1:]
+
+    def stable(output_lines: list[str]) -> list[str]:
+        return [line for line in output_lines if "partner sign-in" not in line]
+
+    assert stable(again.output.splitlines()[1:]) == stable(lines[1:])  # fresh sign-in links
+    assert not set(again.output.splitlines()) & set(partner)
 
 
 def test_unit_add_then_partner_add_prints_the_invite_code(runner):

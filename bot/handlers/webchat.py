@@ -55,8 +55,7 @@ from bot.i18n import supported_locale
 from core.messaging import webchat_images, webchat_log
 from core.messaging.relay import customer_behind, remember
 from core.messaging.webchat_log import Logged
-from core.models import ProcessedUpdate
-from core.models import Partner
+from core.models import Partner, ProcessedUpdate
 from core.people.customers import customer_for_identity
 from core.people.partner_devices import partner_address, partner_of_device
 from core.platform.uow import Database

@@ -96,6 +96,12 @@ async def partner_enrolment_token(uow: UnitOfWork, partner: Partner) -> str:
     return await _issue(uow, ENROL, ENROL_TTL, partner_id=partner.id)
 
 
+async def partner_enrolment_link(uow: UnitOfWork, partner: Partner) -> str:
+    """``LINLI_WEB_URL/p/<token>``: HQ's one-time, 24-hour partner sign-in link (not committed)."""
+    token = await partner_enrolment_token(uow, partner)
+    return f"{uow.settings.web_address}/p/{token}"
+
+
 async def partner_signing_in(uow: UnitOfWork, token: str) -> Partner | None:
     """The active partner a sign-in or enrolment token stands for, using it up; None otherwise."""
     used = await _redeem(uow, (PARTNER, ENROL), token)

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.flows.events import Command, Incoming
 from bot.flows.customer.web_links import is_link_payload
+from bot.flows.events import Command, Incoming
 from bot.handlers.webchat import Hub, WebChat, WebIdentity
 from core.messaging import webchat_log
 from core.people.web_tokens import partner_signing_in

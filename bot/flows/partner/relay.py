@@ -4,7 +4,8 @@ The partner answers by replying to the relayed message (in Telegram: swipe to re
 the web: the "Reply" button under each relayed message); the channel remembered which
 customer that message speaks for (``Forward.relay_customer_id``), so an answer reaches
 that customer only. A partner is reached on Telegram when they have an account there,
-else in their web chat (``core.people.partner_devices.partner_address``). Neither side ever sees the other's chat account: only the partner's
+else in their web chat (``core.people.partner_devices.partner_address``). Neither side
+ever sees the other's chat account: only the partner's
 name and the customer's building and room.
 """
 

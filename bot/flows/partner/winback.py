@@ -29,7 +29,6 @@ from bot.flows.router import expired, on_button, on_step
 from bot.i18n import Translator, translator
 from core.errors import NotFound
 from core.models import Partner, WinbackQuestion
-from core.people.partner_devices import WEB, web_chat_id
 from core.partners.winback import (
     MAX_COMMENT,
     REASONS,
@@ -40,6 +39,7 @@ from core.partners.winback import (
     record_comment,
 )
 from core.people.customers import customer_by_id, locale_of_account, newest_identity, opt_outs
+from core.people.partner_devices import WEB, web_chat_id
 from core.people.units import partner_by_id, reachable_partner
 
 OPT_OUT_TOPIC = "winback"
