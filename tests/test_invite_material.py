@@ -16,8 +16,8 @@ from core.models import Partner, Unit
 from core.people.invites import invite_link_payload
 from core.people.invites_print.letter import MAX_LETTER, clean_letter, set_letter
 from core.people.invites_print.links import assist_url, invite_link, invite_url, qr_png
-from core.platform.config import Settings
 from core.people.invites_print.promotion import next_promotion
+from core.platform.config import Settings
 from tests.factories import make_promotion, make_unit_with_partner
 
 

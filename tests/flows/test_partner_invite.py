@@ -12,9 +12,9 @@ from bot.flows.events import Command, Photo, Text
 from bot.flows.partner.invite_payloads import InviteAssist, InviteEditLetter, InviteLeaflet
 from bot.handlers.memory import MemoryChannel
 from core.models import Customer, Partner
+from core.people.invites import invite_link_payload
 from core.people.invites_print.letter import MAX_LETTER
 from core.people.invites_print.links import invite_link, web_start_link
-from core.people.invites import invite_link_payload
 from core.people.units import add_partner
 from tests.factories import make_unit_with_partner
 from tests.flows.memory_shoppers import memory_shopper, press_payload, texts
