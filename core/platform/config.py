@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     telegram_api_url: str | None = None
     # The bot's @username, for invite links (t.me/<username>?start=...) printed on leaflets.
     bot_username: str = Field(default="linli_demo_bot", pattern=r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
-    # Where people reach the web chat (links the bot sends: a partner's web sign-in);
+    # Where people reach the web chat (invite, leaflet and assisted links; partner sign-ins);
     # unset: http://<http_host>:<http_port>. Set it to the public https:// address.
     web_url: str | None = None
     # Where invite links, their QR codes, leaflets and assisted links point: "web" (the web
