@@ -73,3 +73,22 @@ def test_partner_add_for_an_unknown_unit_fails_cleanly(runner):
 
 def test_building_lists_accept_ascii_and_chinese_commas():
     assert split_buildings("1栋,2栋，3栋、 4栋 ,,") == ["1栋", "2栋", "3栋", "4栋"]
+
+
+def test_partner_link_prints_a_one_time_web_sign_in_link_and_its_qr(runner, tmp_path):
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    assert runner.invoke(cli, ["demo"]).exit_code == 0
+    out = tmp_path / "signin.png"
+    result = runner.invoke(cli, ["partner", "link", "--unit", "jinxiu", "--qr", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "sign-in link for 王秀英 (jinxiu), once, within 24 hours:"
+    assert lines[1].startswith("http://127.0.0.1:8080/p/")
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(out.read_bytes())))
+    assert [code.text for code in found] == [lines[1]]
+    unknown = runner.invoke(cli, ["partner", "link", "--unit", "nowhere"])
+    assert unknown.exit_code != 0
