@@ -1,5 +1,9 @@
+import io
+
 import pytest
+import zxingcpp
 from click.testing import CliRunner
+from PIL import Image
 
 from app.cli.main import cli
 from core.people.units import split_buildings
@@ -76,11 +80,6 @@ def test_building_lists_accept_ascii_and_chinese_commas():
 
 
 def test_partner_link_prints_a_one_time_web_sign_in_link_and_its_qr(runner, tmp_path):
-    import io
-
-    import zxingcpp
-    from PIL import Image
-
     assert runner.invoke(cli, ["demo"]).exit_code == 0
     out = tmp_path / "signin.png"
     result = runner.invoke(cli, ["partner", "link", "--unit", "jinxiu", "--qr", str(out)])

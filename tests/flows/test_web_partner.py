@@ -16,6 +16,8 @@ from core.people.partner_devices import enrol_device, partner_address, web_chat_
 from core.people.units import reachable_partner
 from core.people.web_tokens import partner_enrolment_token
 from tests.factories import make_unit_with_partner
+from tests.flows.test_checkout_flow import shop_with_coke, to_confirmation
+from tests.flows.test_guided import housed, open_link, shop, tap
 from tests.flows.test_relay import neighbour, open_relay, relayed
 
 
@@ -91,3 +93,38 @@ async def test_a_web_partner_chat_id_of_a_partner_with_telegram_is_not_a_partner
     await web.send(web_chat_id(setup.partner.id), Command("partner"), language_code="en")
 
     assert "for neighbourhood partners" in web.chat(web_chat_id(setup.partner.id)).last.text
+
+
+async def test_a_guided_help_call_reaches_the_web_partner_who_answers_it(db):
+    setup = await shop(db)
+    async with db.uow() as uow:
+        partner = await uow.session.get(Partner, setup.partner.id)
+        partner.telegram_id = None
+        await enrol_device(uow, partner, "a browser")
+        await uow.commit()
+    chat = web_chat_id(setup.partner.id)
+    await housed(db, setup, "grandma")
+    customers = MemoryChannel(db)
+    web = MemoryChannel(db, channel="web")
+    await open_link(db, customers, setup, "grandma")
+
+    told = await tap(customers, "grandma", "Call my partner")
+
+    help_call = customers.chat(chat).last  # in the partner's web chat
+    assert "3栋 1201" in help_call.text and "13900000000" in help_call.text
+    assert "Your partner has been told" in told
+    await web.send(chat, Text("我马上上来"), reply_to_ref=help_call.ref)
+    assert "我马上上来" in web.chat("grandma").last.text
+
+
+async def test_the_new_order_ping_lands_in_the_web_partner_chat(db):
+    setup, _customer, _coke = await shop_with_coke(db)
+    async with db.uow() as uow:
+        (await uow.session.get(Partner, setup.partner.id)).telegram_id = None
+        await uow.commit()
+    channel = MemoryChannel(db)
+    await to_confirmation(channel)
+    await channel.press("ann", "Confirm order")
+
+    ping = channel.chat(web_chat_id(setup.partner.id)).last.text
+    assert ping.startswith("🆕") and "1201" in ping

@@ -9,7 +9,7 @@ import io
 import re
 
 import zxingcpp
-from aiohttp import ClientSession, WSMsgType
+from aiohttp import ClientSession, CookieJar, WSMsgType
 from aiohttp.test_utils import TestClient
 from PIL import Image
 from sqlalchemy import func, select
@@ -44,8 +44,6 @@ def qr_of(html: str) -> list[str]:
 
 
 def browser_of(client: TestClient, language: str = "en") -> ClientSession:
-    from aiohttp import CookieJar
-
     return ClientSession(
         base_url=str(client.make_url("/")),
         cookie_jar=CookieJar(unsafe=True),
