@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient
 from PIL import Image
 from sqlalchemy import func, select
 
+from core.messaging import webchat_log
 from core.models import ChannelIdentity, Partner, PartnerDevice, Unit
 from core.people.customers import customer_for_identity
 from core.people.web_tokens import link_code, partner_enrolment_link
@@ -157,3 +158,18 @@ async def test_c_accepts_invite_codes_only_never_a_link_code(db):
             .where(ChannelIdentity.customer_id == someone.id)
         )
     assert accounts == 1  # still only their Telegram account
+
+
+async def test_in_the_demo_my_partner_works_before_the_partner_has_signed_in(db):
+    await demo_city(db)  # ``linli demo``: it printed a sign-in link for every demo partner
+    partner = await jinxiu_partner(db)
+    async with serving(db) as server, browser(server) as client:
+        page = Page(client)
+        await onboard(page, partner)
+        await page.say("/menu")
+        await page.press("My partner")
+        assert f"your partner {partner.name} will answer here" in page.last_text
+        await page.say("Hello, are you there?")
+        assert "Sent to your partner" in page.last_text
+    waiting = await webchat_log.after(db, "web", f"partner-{partner.id}", 0)
+    assert any("Hello, are you there?" in m.body.get("text", "") for m in waiting)
