@@ -15,12 +15,15 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from core.messaging import webchat_log
-from core.models import ChannelIdentity, Partner, PartnerDevice, Unit
+from core.models import ChannelIdentity, Customer, Partner, PartnerDevice, Unit
+from core.people.assist import create_assist_token
 from core.people.customers import customer_for_identity
+from core.people.invites import invite_link_payload
 from core.people.web_tokens import link_code, partner_enrolment_link
 from tests.web.console_support import add_hq, console, sign_in
 from tests.web.test_webchat_journey import onboard, order_a_coke_with_coke01
 from tests.web.webchat_support import Page, browser, demo_city, serving, wait_for
+from web.chat.routes import invite_or_assist
 from web.chat.routes import mount as chat_mount
 
 CUSTOMER_PHONE = "13900000000"  # what ``onboard`` shares
@@ -158,6 +161,31 @@ async def test_c_accepts_invite_codes_only_never_a_link_code(db):
             .where(ChannelIdentity.customer_id == someone.id)
         )
     assert accounts == 1  # still only their Telegram account
+
+
+def test_only_invites_and_assisted_links_run_on_c():
+    assert invite_or_assist(invite_link_payload("ABCDEFGHIJKL"))
+    assert invite_or_assist(invite_link_payload("ABCDEFGHIJKL", 3))
+    assert invite_or_assist("a" + "x" * 16)  # an assisted-order link's web form
+    assert not invite_or_assist("link-" + "x" * 24)
+    assert not invite_or_assist("x" * 24)
+    assert not invite_or_assist("")
+
+
+async def test_an_assisted_link_on_the_web_starts_a_guided_first_order(db):
+    await demo_city(db)
+    partner = await jinxiu_partner(db)
+    async with db.uow() as uow:
+        token = await create_assist_token(uow, partner.id)
+        await uow.commit()
+    async with serving(db) as server, browser(server) as client:
+        page = Page(client)
+        assert await page.open(f"/c/a{token}") == 200
+        await page.connect()
+        assert partner.name in " ".join(page.texts())
+    async with db.uow() as uow:
+        guided = await uow.session.scalar(select(func.count()).where(Customer.guided.is_(True)))
+    assert guided == 1
 
 
 async def test_in_the_demo_my_partner_works_before_the_partner_has_signed_in(db):

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import weakref
 from pathlib import Path
@@ -27,6 +28,7 @@ from bot.flows.customer.web_links import is_link_payload
 from bot.flows.events import Command, Incoming
 from bot.handlers.webchat import Hub, WebChat, WebIdentity
 from core.messaging import webchat_log
+from core.people.invites import parse_start_payload
 from core.people.web_tokens import partner_signing_in
 from web.chat import photos
 from web.chat.identity import (
@@ -46,6 +48,7 @@ SOCKETS = web.AppKey("linli_webchat_sockets", weakref.WeakSet[web.WebSocketRespo
 # ``ctx.extras`` key the Telegram side may fill with ``Renderer(bot, db).forward``.
 TELEGRAM_FORWARD = "telegram_forward"
 MAX_INVITE = 64
+ASSIST = re.compile(r"a[A-Za-z0-9_-]{8,32}")  # ``a`` + an assisted link's token
 
 
 def mount(app: web.Application, ctx: WebContext) -> None:
@@ -129,9 +132,16 @@ async def leaflet(request: web.Request) -> web.StreamResponse:
     chat = _chat(request)
     _session, who = await ensure_identity(request, chat.db)
     invite = request.match_info["invite"][:MAX_INVITE]
-    if not is_link_payload(invite) and not who.is_partner:
+    if invite_or_assist(invite) and not who.is_partner:
         await _run_start(chat, who, invite)
     raise web.HTTPFound("/")
+
+
+def invite_or_assist(payload: str) -> bool:
+    """A partner's invite (``i<code>[b<n>]``) or an assisted-order link (``a<token>``) only."""
+    if is_link_payload(payload):
+        return False
+    return parse_start_payload(payload) is not None or ASSIST.fullmatch(payload) is not None
 
 
 async def partner_link(request: web.Request) -> web.StreamResponse:
