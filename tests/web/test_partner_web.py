@@ -19,6 +19,7 @@ from core.models import ChannelIdentity, Customer, Partner, PartnerDevice, Unit
 from core.people.assist import create_assist_token
 from core.people.customers import customer_for_identity
 from core.people.invites import invite_link_payload
+from core.people.partner_devices import devices_of, revoke_device
 from core.people.web_tokens import link_code, partner_enrolment_link
 from tests.web.console_support import add_hq, console, sign_in
 from tests.web.test_webchat_journey import onboard, order_a_coke_with_coke01
@@ -201,3 +202,24 @@ async def test_in_the_demo_my_partner_works_before_the_partner_has_signed_in(db)
         assert "Sent to your partner" in page.last_text
     waiting = await webchat_log.after(db, "web", f"partner-{partner.id}", 0)
     assert any("Hello, are you there?" in m.body.get("text", "") for m in waiting)
+
+
+async def test_a_revoked_partner_page_that_only_listens_is_closed_too(db, monkeypatch):
+    monkeypatch.setattr("web.chat.socket.POLL_S", 0.2)
+    await demo_city(db)
+    partner = await jinxiu_partner(db)
+    async with db.uow() as uow:
+        link = await partner_enrolment_link(uow, partner)
+        await uow.commit()
+    async with serving(db) as server, browser(server) as client:
+        page = Page(client)
+        assert await page.open("/p/" + link.rsplit("/", 1)[1]) == 200
+        await page.connect()
+        async with db.uow() as uow:
+            [device] = await devices_of(uow, partner.id)
+            await revoke_device(uow, device.id)
+            await uow.commit()
+        assert page.ws is not None
+        closing = await page.ws.receive(timeout=5)
+        assert closing.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING)
+        assert page.ws.close_code == 4401

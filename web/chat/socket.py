@@ -159,6 +159,9 @@ async def _poll(out: Outgoing) -> None:
     while not out.ws.closed:
         await asyncio.sleep(POLL_S)
         try:
+            if not await out.chat.still_partner(out.who):  # HQ revoked this partner device
+                await out.ws.close(code=NO_SESSION, message=b"signed out")
+                return
             await out.poll()
         except (ConnectionError, RuntimeError) as gone:
             log.info("web chat %s: poll ended (%s)", out.who.key, gone)
