@@ -1,5 +1,9 @@
+import io
+
 import pytest
+import zxingcpp
 from click.testing import CliRunner
+from PIL import Image
 
 from app.cli.main import cli
 from core.people.units import split_buildings
@@ -23,11 +27,24 @@ def test_demo_prints_units_partners_invite_codes_and_promo_codes(runner):
     assert sum("invite code" in line for line in lines) == 3
     assert any(line.startswith("  deals today: ") for line in lines)
     assert "  promo codes: COKE01, NEW20, ELDER5, KIDS10, MOM8" in lines
-    assert "  HQ console: sign in at /admin/login as hq / linli-demo (linli serve)" in lines
+    assert (
+        "  HQ console: sign in at http://127.0.0.1:8080/admin/login as hq / linli-demo"
+        " (linli serve)" in lines
+    )
+    customer = [line for line in lines if line.startswith("    customer link: ")]
+    partner = [line for line in lines if line.startswith("    partner sign-in (once, 24 h): ")]
+    assert len(customer) == len(partner) == 3
+    assert all("http://127.0.0.1:8080/c/i" in line for line in customer)  # the web chat
+    assert all("http://127.0.0.1:8080/p/" in line for line in partner)
     again = runner.invoke(cli, ["demo"])
     assert again.exit_code == 0
     assert again.output.splitlines()[0] == "demo city already loaded; today's deals checked"
-    assert again.output.splitlines()[1:] == lines[1:]
+
+    def stable(output_lines: list[str]) -> list[str]:
+        return [line for line in output_lines if "partner sign-in" not in line]
+
+    assert stable(again.output.splitlines()[1:]) == stable(lines[1:])  # fresh sign-in links
+    assert not set(again.output.splitlines()) & set(partner)
 
 
 def test_unit_add_then_partner_add_prints_the_invite_code(runner):
@@ -60,3 +77,17 @@ def test_partner_add_for_an_unknown_unit_fails_cleanly(runner):
 
 def test_building_lists_accept_ascii_and_chinese_commas():
     assert split_buildings("1栋,2栋，3栋、 4栋 ,,") == ["1栋", "2栋", "3栋", "4栋"]
+
+
+def test_partner_link_prints_a_one_time_web_sign_in_link_and_its_qr(runner, tmp_path):
+    assert runner.invoke(cli, ["demo"]).exit_code == 0
+    out = tmp_path / "signin.png"
+    result = runner.invoke(cli, ["partner", "link", "--unit", "jinxiu", "--qr", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "sign-in link for 王秀英 (jinxiu), once, within 24 hours:"
+    assert lines[1].startswith("http://127.0.0.1:8080/p/")
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(out.read_bytes())))
+    assert [code.text for code in found] == [lines[1]]
+    unknown = runner.invoke(cli, ["partner", "link", "--unit", "nowhere"])
+    assert unknown.exit_code != 0

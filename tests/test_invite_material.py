@@ -15,8 +15,9 @@ from core.errors import InvalidInput
 from core.models import Partner, Unit
 from core.people.invites import invite_link_payload
 from core.people.invites_print.letter import MAX_LETTER, clean_letter, set_letter
-from core.people.invites_print.links import invite_link, qr_png
+from core.people.invites_print.links import assist_url, invite_link, invite_url, qr_png
 from core.people.invites_print.promotion import next_promotion
+from core.platform.config import Settings
 from tests.factories import make_promotion, make_unit_with_partner
 
 
@@ -35,6 +36,21 @@ def test_the_qr_code_decodes_back_to_the_partners_invite_link():
 
     assert link == "https://t.me/linli_demo_bot?start=" + invite_link_payload("ABCDEFGHIJKL")
     assert decoded(qr_png(link)) == [link]
+
+
+def test_invites_point_at_the_web_chat_by_default_and_at_telegram_when_configured():
+    web = Settings(web_url="https://linli.example.com")
+    link = invite_url(web, "ABCDEFGHIJKL")
+    assert link == "https://linli.example.com/c/" + invite_link_payload("ABCDEFGHIJKL")
+    assert decoded(qr_png(link)) == [link]
+    assert assist_url(web, "tok") == "https://linli.example.com/c/atok"
+    telegram = Settings(web_url="https://linli.example.com", invite_channel="telegram")
+    link = invite_url(telegram, "ABCDEFGHIJKL")
+    assert link == "https://t.me/linli_demo_bot?start=" + invite_link_payload("ABCDEFGHIJKL")
+    assert decoded(qr_png(link)) == [link]
+    assert assist_url(telegram, "tok") == "https://t.me/linli_demo_bot?start=atok"
+    with pytest.raises(ValueError):
+        Settings(invite_channel="wechat")
 
 
 def test_a_letter_is_trimmed_and_empty_or_too_long_ones_are_refused():
@@ -64,6 +80,25 @@ async def test_the_leaflet_carries_the_partners_own_letter_and_the_selling_point
 
     assert "我是三栋的王阿姨，有事随时找我。" in text
     assert "15:00" in text and "锦绣花园" in text
+
+
+async def test_the_leaflet_says_scan_with_your_phone_and_its_qr_opens_the_web_chat(db):
+    setup = await make_unit_with_partner(db)
+    async with db.uow() as uow:
+        partner = await uow.session.get(Partner, setup.partner.id)
+        unit = await uow.session.get(Unit, setup.unit.id)
+        pdf = await leaflet_for(uow, partner, unit)
+    text = pdf_text(pdf)
+    link = f"{db.settings.web_address}/c/" + invite_link_payload(partner.invite_code)
+    assert "用手机扫码" in text and "Telegram" not in text
+    assert link in text
+    [page] = pypdf.PdfReader(io.BytesIO(pdf)).pages
+    found = [text for image in page.images for text in decoded_image(image.image)]
+    assert found == [link]
+
+
+def decoded_image(image: Image.Image) -> list[str]:
+    return [found.text for found in zxingcpp.read_barcodes(image)]
 
 
 async def test_a_partner_without_a_letter_gets_a_default_one_signed_with_their_name(db):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import click
 
-from app.cli.common import with_database
+from app.cli.common import settings_or_exit, with_database
 from core.demo.loader import DemoSummary, load_demo
 from core.platform.clock import local_now
 from core.platform.uow import Database
 
 
-def _summary_lines(summary: DemoSummary) -> list[str]:
-    """What an operator needs to start trying the bot: units, partners and their codes."""
+def _summary_lines(summary: DemoSummary, web_address: str = "") -> list[str]:
+    """What an operator needs to start trying Linli: units, partners, links, the console."""
     verb = "loaded" if summary.created else "already loaded; today's deals checked"
     lines = [f"demo city {verb}"]
     for unit in summary.units:
@@ -21,6 +21,10 @@ def _summary_lines(summary: DemoSummary) -> list[str]:
                 f"    partner {unit.partner_name} {unit.partner_phone or ''}"
                 f" invite code {unit.invite_code}"
             )
+        if unit.customer_link is not None:
+            lines.append(f"    customer link: {unit.customer_link}")
+        if unit.partner_link is not None:
+            lines.append(f"    partner sign-in (once, 24 h): {unit.partner_link}")
     lines += [
         f"  {summary.products} products in {summary.categories} categories,"
         f" {summary.gift_rules} gift rules",
@@ -30,7 +34,8 @@ def _summary_lines(summary: DemoSummary) -> list[str]:
     if summary.console_sign_in is not None:
         username, password = summary.console_sign_in
         lines.append(
-            f"  HQ console: sign in at /admin/login as {username} / {password} (linli serve)"
+            f"  HQ console: sign in at {web_address}/admin/login as {username} / {password}"
+            " (linli serve)"
         )
     return lines
 
@@ -46,5 +51,6 @@ def demo_command() -> None:
             await uow.commit()
         return summary
 
-    for line in _summary_lines(with_database(work)):
+    summary = with_database(work)
+    for line in _summary_lines(summary, settings_or_exit().web_address):
         click.echo(line)

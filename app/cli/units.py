@@ -1,13 +1,25 @@
-"""``linli unit add`` and ``linli partner add``: HQ sets up units and their partners."""
+"""``linli unit add``, ``linli partner add`` and ``linli partner link``: HQ sets up units
+and their partners, and signs a partner in on the web."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from sqlalchemy.exc import IntegrityError
 
 from app.cli.common import with_database
+from core.errors import NotFound
 from core.models import Partner, Unit
-from core.people.units import add_partner, create_unit, split_buildings
+from core.people.invites_print.links import qr_png
+from core.people.units import (
+    active_partner,
+    add_partner,
+    create_unit,
+    split_buildings,
+    unit_by_code,
+)
+from core.people.web_tokens import ENROL_TTL, partner_enrolment_link
 from core.platform.uow import Database
 
 
@@ -75,3 +87,38 @@ def add_partner_command(
         ) from None
 
     click.echo(f"partner {partner.name} of unit {unit_code}: invite code {partner.invite_code}")
+
+
+@partner_group.command("link")
+@click.option("--unit", "unit_code", required=True, help="The unit's code.")
+@click.option(
+    "--qr",
+    "qr_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the link's QR code to this PNG file.",
+)
+def link_partner_command(unit_code: str, qr_out: Path | None) -> None:
+    """Print a one-time web sign-in link for the unit's partner (valid 24 hours).
+
+    The browser that opens it is signed in as the partner for LINLI_PARTNER_DEVICE_DAYS:
+    the partner works in the web chat, with or without Telegram.
+    """
+
+    async def work(database: Database) -> tuple[Partner, str]:
+        async with database.uow() as uow:
+            unit = await unit_by_code(uow, unit_code)
+            partner = await active_partner(uow, unit.id)
+            if partner is None:
+                raise NotFound(what="active partner of unit", key=unit_code)
+            link = await partner_enrolment_link(uow, partner)
+            await uow.commit()
+        return partner, link
+
+    partner, link = with_database(work)
+    hours = int(ENROL_TTL.total_seconds() // 3600)
+    click.echo(f"sign-in link for {partner.name} ({unit_code}), once, within {hours} hours:")
+    click.echo(link)
+    if qr_out is not None:
+        qr_out.write_bytes(qr_png(link))
+        click.echo(f"QR code written to {qr_out}")

@@ -15,9 +15,13 @@ the partner sees after a web sign-in — and are handed to the Telegram side: th
 ``forward``, which records relay links), else they wait in the transcript marked
 ``to_telegram`` (``core.messaging.webchat_log.waiting_for_telegram``).
 
-A partner signed in on the web speaks as their Telegram account (channel "telegram",
-their Telegram id): partners are known by it, so the partner flows run unchanged and
-the page is one more view of that same conversation.
+A partner signed in on the web who has a Telegram account speaks as it (channel
+"telegram", their Telegram id): partners are known by it, so the partner flows run
+unchanged and the page is one more view of that same conversation. A partner without
+Telegram has a web partner chat (channel "web", ``partner-<id>``) that only a browser
+signed in as them opens; everything for them lands there, live. Each page message of a
+partner's browser checks its device again (``core.people.partner_devices``): a revoked
+one is told to reload, and is a customer's page from then on.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from typing import Any
 
 from bot.flows import callbacks, router, state
 from bot.flows.events import Button, Command, Contact, Event, Incoming, Photo, Text
+from bot.flows.partner.home import PartnerScreen
+from bot.flows.partner.tonight_payloads import TonightRun
 from bot.flows.payloads import Menu, PickLanguage
 from bot.flows.replies import Document, Edit, Forward, InlineButton, Reply, Say, Toast
 from bot.handlers.webchat_render import (
@@ -49,8 +55,9 @@ from bot.i18n import supported_locale
 from core.messaging import webchat_images, webchat_log
 from core.messaging.relay import customer_behind, remember
 from core.messaging.webchat_log import Logged
-from core.models import ProcessedUpdate
+from core.models import Partner, ProcessedUpdate
 from core.people.customers import customer_for_identity
+from core.people.partner_devices import partner_address, partner_of_device
 from core.platform.uow import Database
 
 log = logging.getLogger("linli.webchat")
@@ -65,6 +72,8 @@ CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,36}$")
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:\s+(.*))?$", re.DOTALL)
 # The bottom bar's buttons: main-menu sections (``None`` opens the whole menu).
 MENU_BAR = {"shop": "shop", "deals": "deals", "cart": "cart", "orders": "orders", "more": None}
+# A signed-in partner's bottom bar: cockpit screens (``run``: tonight's run sheet).
+PARTNER_BAR = ("home", "tonight", "run", "customers", "notices", "earnings", "invite")
 
 TelegramForward = Callable[[Forward], Awaitable[None]]
 UpdateObserver = Callable[[str, float, bool], None]  # (channel, seconds, ok)
@@ -75,9 +84,16 @@ class BadMessage(ValueError):
     """A page message that is not one of ours (ignored, never reaching the flows)."""
 
 
+class SignedOut(Exception):
+    """The partner device behind this page was revoked or expired: the page must reload."""
+
+
 @dataclass(frozen=True)
 class WebIdentity:
-    """Whose chat a page shows: a web customer's, or a signed-in partner's Telegram chat."""
+    """Whose chat a page shows: a web customer's, or a signed-in partner's chat.
+
+    ``partner_id`` and ``device`` (the browser's device key) for a partner's page.
+    """
 
     channel: str
     chat_id: str
@@ -85,6 +101,13 @@ class WebIdentity:
     # The network address the page came from (HQ's suspicious list: many households
     # created from one address in a day); not part of who the chat is.
     origin: str | None = field(default=None, compare=False)
+    partner_id: int | None = None
+    device: str | None = None
+
+    @property
+    def is_partner(self) -> bool:
+        """A partner's page (their cockpit bar, not the customer's)."""
+        return self.partner_id is not None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -102,6 +125,14 @@ def customer_identity(
 def partner_identity(telegram_id: int, language_code: str | None = None) -> WebIdentity:
     """A partner signed in on the web: their Telegram chat, seen in the page."""
     return WebIdentity(TELEGRAM, str(telegram_id), language_code)
+
+
+def partner_web_identity(
+    partner: Partner, language_code: str | None = None, *, device: str | None = None
+) -> WebIdentity:
+    """A partner signed in on the web: their Telegram chat if they have one, else their web one."""
+    channel, chat_id = partner_address(partner)
+    return WebIdentity(channel, chat_id, language_code, partner_id=partner.id, device=device)
 
 
 def parse_command(text: str) -> Command | None:
@@ -252,6 +283,8 @@ class WebChat:
             return Contact(phone.strip()[:20], own=True)
         if kind == "photo":
             return await self._photo(who, message)
+        if kind == "menu" and who.is_partner:
+            return await self._partner_bar(who, message.get("section"))
         if kind == "menu":
             section = message.get("section")
             if section not in MENU_BAR:
@@ -262,6 +295,14 @@ class WebChat:
             key = await state.signing_key(self.db)
             return Button(callbacks.pack(key, who.chat_id, Menu(target)))
         raise BadMessage(f"unknown page message type {kind!r}")
+
+    async def _partner_bar(self, who: WebIdentity, section: object) -> Event:
+        """A tap on the partner's bottom bar: that cockpit screen, as its own button would."""
+        if section not in PARTNER_BAR:
+            raise BadMessage("no such cockpit section")
+        item = TonightRun(0) if section == "run" else PartnerScreen(str(section))
+        key = await state.signing_key(self.db)
+        return Button(callbacks.pack(key, who.chat_id, item))
 
     async def _photo(self, who: WebIdentity, message: dict[str, Any]) -> Photo:
         """A photo this chat uploaded (``web.chat.photos``); anyone else's id is refused."""
@@ -286,8 +327,19 @@ class WebChat:
             )
         )
 
+    async def still_partner(self, who: WebIdentity) -> bool:
+        """True unless ``who`` is a partner's page whose device was revoked or expired."""
+        if who.device is None:
+            return True
+        async with self.db.uow() as uow:
+            partner = await partner_of_device(uow, who.device)
+            await uow.commit()
+        return partner is not None and partner.id == who.partner_id
+
     async def receive(self, who: WebIdentity, message: dict[str, Any]) -> list[Reply]:
         """Handle one page message to the end: flows, transcripts, pushes."""
+        if not await self.still_partner(who):
+            raise SignedOut(who.partner_id)
         incoming = await self.to_incoming(who, message)
         started, ok = time.perf_counter(), False
         try:

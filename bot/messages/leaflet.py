@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.i18n import Translator, translator
 from core.models import Partner, Promotion, Unit
 from core.people.invites_print.leaflet import LeafletText, leaflet_pdf
-from core.people.invites_print.links import invite_link
+from core.people.invites_print.links import invite_url
 from core.people.invites_print.promotion import next_promotion
 from core.platform.uow import UnitOfWork
 
@@ -67,8 +67,8 @@ async def leaflet_text(uow: UnitOfWork, partner: Partner, unit: Unit) -> Leaflet
         signature=t.gettext("— {name}, your Linli partner").format(name=partner.name),
         selling_points=tuple(points),
         promotion=promotion_line(promotion, t),
-        scan_hint=t.gettext("Scan with your phone camera to open Linli in Telegram"),
-        link=invite_link(settings.bot_username, partner.invite_code),
+        scan_hint=t.gettext("Scan with your phone to open Linli"),
+        link=invite_url(settings, partner.invite_code),
     )
 
 

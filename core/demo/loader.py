@@ -12,8 +12,10 @@ from core.catalog.deals import count_deals
 from core.catalog.search import index_product
 from core.demo.data import CATEGORIES, GIFTS, PROMOTIONS, UNITS, demo_products, pick_deals
 from core.models import Building, Category, DealEntry, GiftRule, Product, Promotion, Unit
+from core.people.invites_print.links import invite_url
 from core.people.operators import add_operator, operator_by_username, password_matches
 from core.people.units import active_partner, add_partner, create_unit
+from core.people.web_tokens import partner_enrolment_link
 from core.platform.uow import UnitOfWork
 
 MIN_DEALS = 200
@@ -31,6 +33,10 @@ class UnitSummary:
     partner_name: str | None
     partner_phone: str | None
     invite_code: str | None
+    # A customer's way in (the partner's invite link) and a fresh one-time partner sign-in
+    # link (24 hours): the two browser windows of the README's "Try it".
+    customer_link: str | None = None
+    partner_link: str | None = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +222,8 @@ async def _unit_summaries(uow: UnitOfWork, codes: Iterable[str]) -> tuple[UnitSu
                 partner_name=partner.name if partner else None,
                 partner_phone=partner.phone if partner else None,
                 invite_code=partner.invite_code if partner else None,
+                customer_link=invite_url(uow.settings, partner.invite_code) if partner else None,
+                partner_link=await partner_enrolment_link(uow, partner) if partner else None,
             )
         )
     return tuple(summaries)

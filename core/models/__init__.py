@@ -20,7 +20,7 @@ from core.models.promotions import Promotion, Redemption
 from core.models.push import PushSubscription
 from core.models.reports import ReportAction
 from core.models.units import Building, Partner, Unit
-from core.models.webchat import WebChatImage, WebChatMessage, WebToken
+from core.models.webchat import PartnerDevice, WebChatImage, WebChatMessage, WebToken
 from core.models.winback import WinbackQuestion
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "OrderLine",
     "OutboxMessage",
     "Partner",
+    "PartnerDevice",
     "ProcessedUpdate",
     "Product",
     "Promotion",

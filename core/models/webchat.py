@@ -39,7 +39,7 @@ class WebToken(Base):
     __tablename__ = "web_tokens"
 
     token: Mapped[str] = mapped_column(String(32), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(12))  # partner | link
+    kind: Mapped[str] = mapped_column(String(12))  # partner | enrol | link
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), default=None)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -63,3 +63,23 @@ class WebChatImage(Base):
     recipient_chat_id: Mapped[str | None] = mapped_column(String(64), default=None)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class PartnerDevice(Base):
+    """A browser signed in as a partner (by a one-time sign-in or enrolment link).
+
+    The browser's cookie holds a random key; only its SHA-256 is kept here. HQ sees a
+    partner's devices on the unit page and may revoke one: that browser's next request is
+    a customer's again.
+    """
+
+    __tablename__ = "partner_devices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -11,6 +11,8 @@ from sqlalchemy import bindparam, exists, select, update
 from core.catalog.reference import remembered
 from core.errors import InvalidInput, NotFound, UnitHasActivePartner
 from core.models import Building, Customer, Partner, Unit
+from core.people.partner_devices import has_live_device
+from core.people.web_tokens import pending_enrolment
 from core.platform.uow import UnitOfWork
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
@@ -226,10 +228,22 @@ async def active_partner_by_telegram(uow: UnitOfWork, telegram_id: int) -> Partn
 
 
 async def reachable_partner(uow: UnitOfWork, customer: Customer) -> Partner | None:
-    """The customer's partner, when their unit has an active one who can receive messages."""
+    """The customer's partner, when their unit has an active one who can receive messages.
+
+    Reachable on Telegram (a Telegram account), or on the web: a browser signed in as
+    them, or an enrolment link waiting for them (what is written meanwhile waits in their
+    web chat, ``core.people.partner_devices.partner_address``).
+    """
     if customer.unit_id is None:
         return None
     partner = await active_partner(uow, customer.unit_id)
-    if partner is None or partner.telegram_id is None:
+    if partner is None:
         return None
-    return partner
+    if partner.telegram_id is not None or await reachable_on_web(uow, partner):
+        return partner
+    return None
+
+
+async def reachable_on_web(uow: UnitOfWork, partner: Partner) -> bool:
+    """A browser is signed in as the partner, or an enrolment link for them waits unused."""
+    return await has_live_device(uow, partner.id) or await pending_enrolment(uow, partner.id)

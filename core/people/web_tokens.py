@@ -1,5 +1,10 @@
 """One-time, expiring tokens for the web: a partner's sign-in link, a customer's Telegram link.
 
+A partner signs in with one of two links: the one the cockpit sends on Telegram
+(``partner``, 15 minutes) or HQ's enrolment link (``enrol``, 24 hours: for a partner who
+may never use Telegram). Either binds the browser as one of the partner's devices
+(``core.people.partner_devices``).
+
 A token works once: redeeming it is one conditional UPDATE (unused, unexpired, of its
 kind), so two tabs opening the same link cannot both succeed.
 """
@@ -15,8 +20,9 @@ from sqlalchemy import func, select, update
 from core.models import ChannelIdentity, Order, Partner, WebToken
 from core.platform.uow import UnitOfWork
 
-PARTNER, LINK = "partner", "link"
+PARTNER, ENROL, LINK = "partner", "enrol", "link"
 PARTNER_TTL = dt.timedelta(minutes=15)
+ENROL_TTL = dt.timedelta(hours=24)
 LINK_TTL = dt.timedelta(minutes=30)
 LINK_PREFIX = "link-"  # ``/start link-XXXX`` in the other channel
 
@@ -55,16 +61,17 @@ async def _issue(
     return token
 
 
-async def _redeem(uow: UnitOfWork, kind: str, token: str) -> WebToken | None:
+async def _redeem(uow: UnitOfWork, kind: str | tuple[str, ...], token: str) -> WebToken | None:
     """Use ``token`` once; None when it is unknown, used, expired or of another kind."""
     if not token or len(token) > 32:
         return None
+    kinds = (kind,) if isinstance(kind, str) else kind
     now = uow.clock.now()
     result = await uow.session.execute(
         update(WebToken)
         .where(
             WebToken.token == token,
-            WebToken.kind == kind,
+            WebToken.kind.in_(kinds),
             WebToken.used_at.is_(None),
             WebToken.expires_at > now,
         )
@@ -80,15 +87,45 @@ async def partner_signin_token(uow: UnitOfWork, partner: Partner) -> str:
     return await _issue(uow, PARTNER, PARTNER_TTL, partner_id=partner.id)
 
 
+async def partner_enrolment_token(uow: UnitOfWork, partner: Partner) -> str:
+    """HQ's enrolment link's token for ``partner`` (``/p/<token>``): 24 hours, once.
+
+    Unlike the cockpit's sign-in link it needs no Telegram account: the browser that
+    opens it becomes one of the partner's devices, their one channel if they have no other.
+    """
+    return await _issue(uow, ENROL, ENROL_TTL, partner_id=partner.id)
+
+
+async def partner_enrolment_link(uow: UnitOfWork, partner: Partner) -> str:
+    """``LINLI_WEB_URL/p/<token>``: HQ's one-time, 24-hour partner sign-in link (not committed)."""
+    token = await partner_enrolment_token(uow, partner)
+    return f"{uow.settings.web_address}/p/{token}"
+
+
 async def partner_signing_in(uow: UnitOfWork, token: str) -> Partner | None:
-    """The active partner a sign-in token stands for, using it up; None otherwise."""
-    used = await _redeem(uow, PARTNER, token)
+    """The active partner a sign-in or enrolment token stands for, using it up; None otherwise."""
+    used = await _redeem(uow, (PARTNER, ENROL), token)
     if used is None or used.partner_id is None:
         return None
     partner = await uow.session.get(Partner, used.partner_id)
-    if partner is None or not partner.active or partner.telegram_id is None:
+    if partner is None or not partner.active:
         return None
     return partner
+
+
+async def pending_enrolment(uow: UnitOfWork, partner_id: int) -> bool:
+    """True while an enrolment link for the partner waits unused and unexpired."""
+    found = await uow.session.scalar(
+        select(WebToken.token)
+        .where(
+            WebToken.partner_id == partner_id,
+            WebToken.kind == ENROL,
+            WebToken.used_at.is_(None),
+            WebToken.expires_at > uow.clock.now(),
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def link_code(uow: UnitOfWork, customer_id: int) -> str:

@@ -66,9 +66,14 @@ class Settings(BaseSettings):
     telegram_api_url: str | None = None
     # The bot's @username, for invite links (t.me/<username>?start=...) printed on leaflets.
     bot_username: str = Field(default="linli_demo_bot", pattern=r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
-    # Where people reach the web chat (links the bot sends: a partner's web sign-in);
+    # Where people reach the web chat (invite, leaflet and assisted links; partner sign-ins);
     # unset: http://<http_host>:<http_port>. Set it to the public https:// address.
     web_url: str | None = None
+    # Where invite links, their QR codes, leaflets and assisted links point: "web" (the web
+    # chat, LINLI_WEB_URL/c/<code>) or "telegram" (t.me/<bot>?start=<code>).
+    invite_channel: str = "web"
+    # How long a partner's browser stays signed in after an enrolment link (days).
+    partner_device_days: int = Field(default=90, ge=1)
     # Customer-value report (core/partners/reports/value.py): how customers are grouped.
     report_lost_days: int = Field(default=30, ge=1)  # no delivered order for this long: lost
     report_silent_crate_days: int = Field(default=14, ge=1)  # crates out, silent this long: lost
@@ -133,6 +138,7 @@ class Settings(BaseSettings):
         "console_failure_window_minutes",
         "http_port",
         "webhook_queue_limit",
+        "partner_device_days",
         mode="before",
     )
     @classmethod
@@ -160,6 +166,15 @@ class Settings(BaseSettings):
         """Only locales with compiled catalogs can be a default."""
         if value not in SUPPORTED_LOCALES:
             raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("invite_channel")
+    @classmethod
+    def _known_invite_channel(cls, value: str) -> str:
+        """Invites open the web chat or Telegram."""
+        value = value.strip().lower()
+        if value not in ("web", "telegram"):
+            raise ValueError(f"must be web or telegram, not {value!r}")
         return value
 
     @field_validator("telegram_api_url")

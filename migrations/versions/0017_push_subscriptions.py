@@ -1,7 +1,7 @@
 """web push: browsers' push subscriptions per web chat
 
 Revision ID: 0017_push_subscriptions
-Revises: 0015_identity_last_seen
+Revises: 0016_partner_devices
 Create Date: 2026-12-07 23:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017_push_subscriptions"
-down_revision: str | Sequence[str] | None = "0015_identity_last_seen"
+down_revision: str | Sequence[str] | None = "0016_partner_devices"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -250,7 +250,7 @@ async def test_a_restart_between_the_read_back_and_confirm_loses_nothing(db):
     assert await order_count(db) == 1 and await cart_of(db, customer) == []
 
 
-async def test_a_partner_without_telegram_gets_no_ping_and_the_order_still_goes_through(db):
+async def test_a_partner_without_telegram_gets_the_ping_in_their_web_chat(db):
     setup, _customer, _coke = await shop_with_coke(db)
     async with db.uow() as uow:
         partner = await uow.session.get(Partner, setup.partner.id)
@@ -260,4 +260,6 @@ async def test_a_partner_without_telegram_gets_no_ping_and_the_order_still_goes_
     await to_confirmation(channel)
     await channel.press("ann", "Confirm order")
     assert "placed!" in channel.chat("ann").last.text
-    assert set(channel.chats) == {"ann"}
+    # Their web partner chat (channel "web", partner-<id>) holds it until they look.
+    assert set(channel.chats) == {"ann", f"partner-{setup.partner.id}"}
+    assert "🆕" in channel.chat(f"partner-{setup.partner.id}").last.text

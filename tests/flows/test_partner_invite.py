@@ -12,8 +12,9 @@ from bot.flows.events import Command, Photo, Text
 from bot.flows.partner.invite_payloads import InviteAssist, InviteEditLetter, InviteLeaflet
 from bot.handlers.memory import MemoryChannel
 from core.models import Customer, Partner
+from core.people.invites import invite_link_payload
 from core.people.invites_print.letter import MAX_LETTER
-from core.people.invites_print.links import invite_link
+from core.people.invites_print.links import invite_link, web_start_link
 from core.people.units import add_partner
 from tests.factories import make_unit_with_partner
 from tests.flows.memory_shoppers import memory_shopper, press_payload, texts
@@ -40,10 +41,27 @@ async def letter_of(db, partner_id: int) -> str | None:
 async def test_the_invite_screen_shows_the_link_and_sends_a_qr_code_that_opens_it(db):
     setup, channel, partner = await at_invite(db)
 
-    link = invite_link(db.settings.bot_username, setup.partner.invite_code)
+    # By default the web chat: any phone's browser opens it, no app needed.
+    payload = invite_link_payload(setup.partner.invite_code)
+    link = f"{db.settings.web_address}/c/{payload}"
+    assert link == web_start_link(db.settings.web_address, payload)
     messages = channel.chat(partner).messages
     assert link in messages[-2].text
     assert messages[-1].image is not None and decoded(messages[-1].image) == [link]
+
+
+async def test_with_the_telegram_invite_channel_the_invite_is_a_t_me_link(db):
+    db.settings = db.settings.model_copy(update={"invite_channel": "telegram"})
+    setup, channel, partner = await at_invite(db)
+
+    link = invite_link(db.settings.bot_username, setup.partner.invite_code)
+    assert link.startswith("https://t.me/")
+    messages = channel.chat(partner).messages
+    assert link in messages[-2].text
+    assert decoded(messages[-1].image) == [link]
+    await channel.press(partner, "Teach a neighbour")
+    [assist] = decoded(channel.chat(partner).last.image)
+    assert assist.startswith(f"https://t.me/{db.settings.bot_username}?start=a")
 
 
 async def test_the_leaflet_button_sends_a_pdf_with_the_partners_letter(db):
@@ -112,8 +130,8 @@ async def test_the_assisted_link_shows_its_shanghai_expiry_and_its_qr_binds_the_
     shown = texts(channel, partner)
     assert "It works once, until 10:30" in shown  # 30 minutes from 10:00 in Shanghai
     [link] = decoded(channel.chat(partner).last.image)
-    assert "?start=a" in link and link in shown
-    payload = link.split("?start=", 1)[1]
+    assert link.startswith(f"{db.settings.web_address}/c/a") and link in shown  # the web form
+    payload = link.split("/c/", 1)[1]
     await channel.send("granny", Command("start", payload), language_code="en")
     async with db.uow() as uow:
         from sqlalchemy import select

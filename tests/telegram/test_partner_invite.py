@@ -8,7 +8,7 @@ import pypdf
 import zxingcpp
 from PIL import Image
 
-from core.people.invites_print.links import invite_link
+from core.people.invites_print.links import invite_url
 from tests.factories import make_unit_with_partner
 from tests.telegram.fake_bot_api import Person, press, recorder, send_text
 
@@ -28,7 +28,7 @@ async def test_the_partner_gets_the_qr_as_a_photo_and_the_leaflet_as_a_pdf_docum
 
     calls = recorder(app).to(partner.id)
     [photo] = [call for call in calls if call.method == "sendPhoto"]
-    link = invite_link(db.settings.bot_username, setup.partner.invite_code)
+    link = invite_url(db.settings, setup.partner.invite_code)  # the web chat by default
     png = upload(photo, "photo")
     assert [found.text for found in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))] == [link]
     [document] = [call for call in calls if call.method == "sendDocument"]

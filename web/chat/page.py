@@ -105,6 +105,13 @@ WORDS = {
     "notify": _("🔔 Notify me"),
     "notify_on": _("Notifications are on. We will tell you when there is news."),
     "notify_blocked": _("Notifications are blocked for this site in your browser's settings."),
+    "menu_home": _("🏠 Home"),
+    "menu_tonight": _("🚚 Tonight"),
+    "menu_run": _("📋 Run sheet"),
+    "menu_customers": _("👥 Customers"),
+    "menu_notices": _("📢 Notices"),
+    "menu_earnings": _("💰 Earnings"),
+    "menu_invite": _("📣 Invite"),
 }
 
 

@@ -46,7 +46,7 @@ async def upload(request: web.Request, chat: WebChat) -> web.Response:
     """Take one photo from the page and send it through the flows."""
     if not same_origin(request):
         raise web.HTTPForbidden(text="cross-site upload refused")
-    who = await existing_identity(request)
+    who = await existing_identity(request, chat.db)
     if who is None:
         return web.json_response({"error": "no chat session"}, status=401)
     t = t_for(await chat.locale_of(who))
@@ -124,7 +124,7 @@ async def _capped(part: BodyPartReader, limit: int) -> bytes:
 
 async def image(request: web.Request, chat: WebChat) -> web.Response:
     """A stored photo, for its sender's and its recipient's browsers only."""
-    who = await existing_identity(request)
+    who = await existing_identity(request, chat.db)
     image_id = request.match_info["image_id"]
     content = None
     if who is not None and len(image_id) <= 32:

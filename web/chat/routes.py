@@ -3,8 +3,11 @@
 ``GET /``            the chat page (a first visit gets a web identity and the welcome)
 ``GET /ws``          the page's websocket (``web.chat.socket``)
 ``GET /c/{invite}``  a leaflet's QR link: runs ``/start <invite>`` for this browser, then
-                     opens the page (already bound to the unit and partner)
-``GET /p/{token}``   a partner's one-time sign-in link (made by the cockpit's web sign-in)
+                     opens the page (already bound to the unit and partner). Invite and
+                     assisted-order codes only: never a link code (``link-…``), which
+                     would attach this browser to someone's account on a plain GET
+``GET /p/{token}``   a partner's one-time sign-in link (the cockpit's web sign-in, or
+                     HQ's 24-hour enrolment link): binds this browser as a partner device
 ``POST /p/out``      a partner signs out of this browser
 ``POST /chat/photo`` the page sends a photo (``web.chat.photos``)
 ``GET /chat/image/{id}`` a sent photo, for its sender's and recipient's browsers only
@@ -16,19 +19,21 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import weakref
 from pathlib import Path
 
 from aiohttp import web
 
+from bot.flows.customer.web_links import is_link_payload
 from bot.flows.events import Command, Incoming
-from bot.handlers.webchat import TELEGRAM, Hub, WebChat, WebIdentity, partner_identity
+from bot.handlers.webchat import Hub, WebChat, WebIdentity
 from core.messaging import webchat_log
+from core.people.invites import parse_start_payload
 from core.people.web_tokens import partner_signing_in
 from web.chat import photos, push, pwa
 from web.chat.identity import (
-    browser_language,
     ensure_identity,
     existing_identity,
     sign_in_partner,
@@ -45,6 +50,7 @@ SOCKETS = web.AppKey("linli_webchat_sockets", weakref.WeakSet[web.WebSocketRespo
 # ``ctx.extras`` key the Telegram side may fill with ``Renderer(bot, db).forward``.
 TELEGRAM_FORWARD = "telegram_forward"
 MAX_INVITE = 64
+ASSIST = re.compile(r"a[A-Za-z0-9_-]{8,32}")  # ``a`` + an assisted link's token
 
 
 def mount(app: web.Application, ctx: WebContext) -> None:
@@ -94,13 +100,13 @@ def _chat(request: web.Request) -> WebChat:
 
 async def page(request: web.Request) -> web.Response:
     """The chat page; a browser's first visit starts its chat like Telegram's Start button."""
-    _session, who = await ensure_identity(request)
     chat = _chat(request)
+    _session, who = await ensure_identity(request, chat.db)
     await _start_if_new(chat, who)
     return render_page(
         request,
         await _locale(chat, who),
-        partner=who.channel == TELEGRAM,
+        partner=who.is_partner,
         chat_key=_chat_key(who),
     )
 
@@ -123,16 +129,32 @@ async def photo_image(request: web.Request) -> web.Response:
 async def socket(request: web.Request) -> web.StreamResponse:
     """The page's websocket (a browser without a chat cookie is told to reload)."""
     return await serve_socket(
-        request, _chat(request), await existing_identity(request), request.app[SOCKETS]
+        request,
+        _chat(request),
+        await existing_identity(request, _chat(request).db),
+        request.app[SOCKETS],
     )
 
 
 async def leaflet(request: web.Request) -> web.StreamResponse:
-    """``/c/<invite>``: the same onboarding as Telegram's ``/start <invite>``, then the page."""
-    _session, who = await ensure_identity(request)
+    """``/c/<invite>``: the same onboarding as Telegram's ``/start <invite>``, then the page.
+
+    A link code is refused (the page opens as it is): linking accounts is a button the
+    person presses on a page they opened themselves, never a link someone sent them.
+    """
+    chat = _chat(request)
+    _session, who = await ensure_identity(request, chat.db)
     invite = request.match_info["invite"][:MAX_INVITE]
-    await _run_start(_chat(request), who, invite)
+    if invite_or_assist(invite) and not who.is_partner:
+        await _run_start(chat, who, invite)
     raise web.HTTPFound("/")
+
+
+def invite_or_assist(payload: str) -> bool:
+    """A partner's invite (``i<code>[b<n>]``) or an assisted-order link (``a<token>``) only."""
+    if is_link_payload(payload):
+        return False
+    return parse_start_payload(payload) is not None or ASSIST.fullmatch(payload) is not None
 
 
 async def partner_link(request: web.Request) -> web.StreamResponse:
@@ -141,18 +163,17 @@ async def partner_link(request: web.Request) -> web.StreamResponse:
     async with chat.db.uow() as uow:
         partner = await partner_signing_in(uow, request.match_info["token"])
         await uow.commit()
-    if partner is None or partner.telegram_id is None:
-        _session, who = await ensure_identity(request)
+    if partner is None:
+        _session, who = await ensure_identity(request, chat.db)
         return render_notice(request, await _locale(chat, who), status=403)
-    await sign_in_partner(request, partner.id, partner.telegram_id)
-    who = partner_identity(partner.telegram_id, browser_language(request))
+    who = await sign_in_partner(request, chat.db, partner)
     await _run_start(chat, who, "")  # the cockpit, below whatever waited for them
     raise web.HTTPFound("/")
 
 
 async def partner_out(request: web.Request) -> web.StreamResponse:
     """A partner leaves this browser (it shows the customer chat again)."""
-    await sign_out_partner(request)
+    await sign_out_partner(request, _chat(request).db)
     raise web.HTTPFound("/")
 
 

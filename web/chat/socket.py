@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from bot.flows.router import t_for
-from bot.handlers.webchat import CHANNEL, BadMessage, WebChat, WebIdentity
+from bot.handlers.webchat import CHANNEL, BadMessage, SignedOut, WebChat, WebIdentity
 from core.messaging import push_subscriptions
 from core.messaging.webchat_log import Logged
 from web.chat.page import words_for
@@ -195,6 +195,9 @@ async def _poll(out: Outgoing, every_s: float) -> None:
             continue
         next_poll = loop.time() + every_s
         try:
+            if not await out.chat.still_partner(out.who):  # HQ revoked this partner device
+                await out.ws.close(code=NO_SESSION, message=b"signed out")
+                return
             await out.poll()
         except (ConnectionError, RuntimeError) as gone:
             log.info("web chat %s: poll ended (%s)", out.who.key, gone)
@@ -234,6 +237,9 @@ async def _one(chat: WebChat, who: WebIdentity, out: Outgoing, data: str) -> Non
         await chat.receive(who, message)
         if await chat.may_change_language(who, message):
             await _hello(chat, who, out.ws)
+    except SignedOut:  # a revoked partner device: the page reloads as a customer's
+        await out.ws.close(code=NO_SESSION, message=b"signed out")
+        return
     except BadMessage as bad:
         await _ack(out.ws, {"type": "ack", "id": client_id, "error": str(bad)})
         return

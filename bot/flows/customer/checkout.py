@@ -44,6 +44,7 @@ from core.errors import DomainError, NotFound, OutOfStock
 from core.models import Order
 from core.orders.cart import CartView, checkout_cart
 from core.orders.history import order_confirmed_with, order_lines
+from core.people.partner_devices import partner_address
 from core.people.units import active_partner, building_by_id
 
 REVIEW_STEP = "checkout"
@@ -205,7 +206,7 @@ _PINGS = {
 async def ping_partner(ctx: Ctx, order: Order, kind: str = "new") -> None:
     """Tell the unit's partner at once, in Chinese: they pack, deliver and collect the money."""
     partner = await active_partner(ctx.uow, order.unit_id)
-    if partner is None or partner.telegram_id is None:
+    if partner is None:
         return
     pt = translator(PARTNER_LOCALE, timezone=ctx.uow.settings.timezone)
     lines = await order_lines(ctx.uow, order.id)
@@ -222,6 +223,5 @@ async def ping_partner(ctx: Ctx, order: Order, kind: str = "new") -> None:
         start=pt.time(order.window_start),
         end=pt.time(order.window_end),
     )
-    ctx.forward(
-        Forward(channel="telegram", chat_id=str(partner.telegram_id), text=f"{text}\n{when}")
-    )
+    channel, chat_id = partner_address(partner)  # Telegram, else their web chat
+    ctx.forward(Forward(channel=channel, chat_id=chat_id, text=f"{text}\n{when}"))

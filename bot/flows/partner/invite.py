@@ -27,7 +27,7 @@ from core.errors import InvalidInput
 from core.models import Partner, Unit
 from core.people.assist import create_assist_token
 from core.people.invites_print.letter import MAX_LETTER, set_letter
-from core.people.invites_print.links import assist_link, invite_link, qr_png
+from core.people.invites_print.links import assist_url, invite_url, qr_png
 from core.people.units import unit_by_id
 
 LETTER_STEP = "partner_letter"
@@ -64,7 +64,7 @@ async def open_invite(
 ) -> None:
     """The link to share, the letter customers will read, and the QR code as a picture."""
     ctx.chat.go("idle")
-    link = invite_link(ctx.uow.settings.bot_username, partner.invite_code)
+    link = invite_url(ctx.uow.settings, partner.invite_code)
     letter = letter_of(partner, await _unit(ctx, partner), translator(LEAFLET_LOCALE))
     text = ctx._(
         "📣 Your personal invite link. Neighbours who open it join your unit and count as yours:"
@@ -146,7 +146,7 @@ async def make_assist_link(ctx: Ctx, partner: Partner, _item: InviteAssist) -> N
     """A one-time link and QR code: the neighbour scans it and is guided through a first order."""
     token = await create_assist_token(ctx.uow, partner.id, ttl_minutes=ASSIST_MINUTES)
     expires = ctx.uow.clock.now() + dt.timedelta(minutes=ASSIST_MINUTES)
-    link = assist_link(ctx.uow.settings.bot_username, token)
+    link = assist_url(ctx.uow.settings, token)
     ctx.show(
         ctx._(
             "🤝 A one-time link for the neighbour beside you. Let them scan the QR code "

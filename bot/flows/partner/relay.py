@@ -1,8 +1,11 @@
 """My partner: a customer's messages go to the unit's partner, the partner's replies come back.
 
-The partner answers by replying to the relayed message; the channel remembered which
+The partner answers by replying to the relayed message (in Telegram: swipe to reply; on
+the web: the "Reply" button under each relayed message); the channel remembered which
 customer that message speaks for (``Forward.relay_customer_id``), so an answer reaches
-that customer only. Neither side ever sees the other's chat account: only the partner's
+that customer only. A partner is reached on Telegram when they have an account there,
+else in their web chat (``core.people.partner_devices.partner_address``). Neither side
+ever sees the other's chat account: only the partner's
 name and the customer's building and room.
 """
 
@@ -18,15 +21,18 @@ from bot.i18n import Translator, translator
 from core.messaging.relay import customer_behind
 from core.models import Customer, Partner
 from core.people.customers import customer_by_id, newest_identity
+from core.people.partner_devices import WEB, partner_address, web_partner_id
 from core.people.units import (
     active_partner_by_telegram,
     building_by_id,
+    partner_by_id,
     reachable_partner,
 )
 from core.platform.uow import UnitOfWork
 
 RELAY_STEP = "relay"
-# Partners are reached on Telegram (Partner.telegram_id); relay links are recorded there.
+# Partners with a Telegram account are reached there (Partner.telegram_id) and relay links
+# are recorded there; a partner without one is reached in their web chat (channel "web").
 PARTNER_CHANNEL = "telegram"
 # Channels whose user ids are Telegram user ids (the in-memory one stands in for Telegram).
 PARTNER_SENDER_CHANNELS = frozenset({"telegram", "memory"})
@@ -75,9 +81,10 @@ def to_partner(
     partner: Partner, customer: Customer, text: str, photo: str | None = None
 ) -> Forward:
     """A message to the partner whose reply will find its way back to ``customer``."""
+    channel, chat_id = partner_address(partner)
     return Forward(
-        channel=PARTNER_CHANNEL,
-        chat_id=str(partner.telegram_id),
+        channel=channel,
+        chat_id=chat_id,
         text=text,
         photo_ref=photo,
         relay_customer_id=customer.id,
@@ -179,7 +186,7 @@ async def partner_message(ctx: Ctx) -> bool:
     if incoming.reply_to_ref is not None:
         customer_id = await customer_behind(
             ctx.uow,
-            channel=PARTNER_CHANNEL,
+            channel=WEB if incoming.channel == WEB else PARTNER_CHANNEL,
             partner_chat_id=incoming.chat_id,
             message_ref=incoming.reply_to_ref,
         )
@@ -191,9 +198,16 @@ async def partner_message(ctx: Ctx) -> bool:
 
 
 async def sending_partner(ctx: Ctx) -> Partner | None:
-    """The active partner whose Telegram account sent this, if it was one."""
+    """The active partner whose Telegram account (or web partner chat) sent this, if one."""
     incoming = ctx.incoming
     user_id = incoming.user_id
+    web_partner = web_partner_id(incoming.channel, user_id)
+    if web_partner is not None:
+        partner = await partner_by_id(ctx.uow, web_partner)
+        # Only a partner without Telegram speaks from a web partner chat.
+        if partner is None or not partner.active or partner.telegram_id is not None:
+            return None
+        return partner
     if incoming.channel not in PARTNER_SENDER_CHANNELS:
         return None
     if not user_id.isdigit() or len(user_id) > 18:

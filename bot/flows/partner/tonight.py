@@ -111,8 +111,10 @@ async def show_run_sheet(ctx: Ctx, partner: Partner, item: TonightRun, note: str
     )
     if not sheet.stops:
         head = ctx._("No doors tonight.")
+    # A phone after 📞: a tel: link on the web page; Telegram links the bare number itself.
     lines = [
         f"{mark(stop)} {door(ctx, stop)} · {ctx.t.money(stop.amount_to_collect_fen)}"
+        + (f" · 📞 {stop.phone}" if stop.phone else "")
         for stop in shown
     ]
     if pages > 1:

@@ -39,6 +39,7 @@ from core.partners.winback import (
     record_comment,
 )
 from core.people.customers import customer_by_id, locale_of_account, newest_identity, opt_outs
+from core.people.partner_devices import WEB, web_chat_id
 from core.people.units import partner_by_id, reachable_partner
 
 OPT_OUT_TOPIC = "winback"
@@ -78,6 +79,8 @@ async def partner_words(ctx: Ctx, partner: Partner) -> Translator:
     locale = None
     if partner.telegram_id is not None:
         locale = await locale_of_account(ctx.uow, PARTNER_SENDER_CHANNELS, str(partner.telegram_id))
+    else:  # a web-only partner: the language of their web partner chat
+        locale = await locale_of_account(ctx.uow, frozenset({WEB}), web_chat_id(partner.id))
     return translator(locale or PARTNER_LOCALE, timezone=ctx.uow.settings.timezone)
 
 
@@ -150,7 +153,7 @@ class _PartnerView:
 async def _partner_view(ctx: Ctx, question: WinbackQuestion) -> _PartnerView | None:
     """Who to tell: the partner who asked (else the unit's partner now), in their words."""
     partner = await partner_by_id(ctx.uow, question.partner_id)
-    if partner is None or not partner.active or partner.telegram_id is None:
+    if partner is None or not partner.active:
         partner = await reachable_partner(ctx.uow, ctx.customer)
     if partner is None:
         return None

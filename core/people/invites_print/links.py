@@ -1,4 +1,9 @@
-"""Deep links into the bot and their QR codes (segno, error level Q survives a crease)."""
+"""Invite and assisted-order links and their QR codes (segno, error level Q survives a crease).
+
+By default they open the web chat (``LINLI_WEB_URL/c/<payload>``: any phone's browser,
+no app needed); ``LINLI_INVITE_CHANNEL=telegram`` keeps the Telegram deep link
+(``t.me/<bot>?start=<payload>``). Both run the same ``/start <payload>``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import io
 import segno
 
 from core.people.invites import invite_link_payload
+from core.platform.config import Settings
 
 QR_SCALE = 10  # pixels per module: sharp on a phone screen and on paper
 QR_BORDER = 4  # the quiet zone the QR standard asks for
@@ -25,6 +31,28 @@ def invite_link(bot_username: str, invite_code: str) -> str:
 def assist_link(bot_username: str, token: str) -> str:
     """A one-time assisted link (``/start a<token>``, redeemed by guided mode)."""
     return start_link(bot_username, f"a{token}")
+
+
+def web_start_link(web_address: str, payload: str) -> str:
+    """``<web>/c/<payload>``: the web chat runs ``/start payload`` for the browser."""
+    return f"{web_address.rstrip('/')}/c/{payload}"
+
+
+def start_url(settings: Settings, payload: str) -> str:
+    """Where a printed or shared ``/start payload`` link points, per ``LINLI_INVITE_CHANNEL``."""
+    if settings.invite_channel == "telegram":
+        return start_link(settings.bot_username, payload)
+    return web_start_link(settings.web_address, payload)
+
+
+def invite_url(settings: Settings, invite_code: str) -> str:
+    """A partner's personal invite link: the web chat by default, Telegram if configured."""
+    return start_url(settings, invite_link_payload(invite_code))
+
+
+def assist_url(settings: Settings, token: str) -> str:
+    """A one-time assisted-order link: the web chat by default, Telegram if configured."""
+    return start_url(settings, f"a{token}")
 
 
 def qr_png(data: str, *, scale: int = QR_SCALE) -> bytes:

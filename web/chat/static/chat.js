@@ -140,7 +140,7 @@
       bubble.appendChild(link);
       if (body.caption) bubble.appendChild(document.createTextNode("\n" + body.caption));
     } else {
-      bubble.appendChild(document.createTextNode(body.text || ""));
+      appendText(bubble, body.text || "");
     }
     row.appendChild(bubble);
     if (body.buttons && body.buttons.length) row.appendChild(buttonsOf(body.buttons, Number(row.dataset.seq)));
@@ -152,6 +152,25 @@
       reply.addEventListener("click", () => startReply(Number(row.dataset.seq), body.text || ""));
       row.appendChild(reply);
     }
+  }
+
+  // A phone number after 📞 (door card, run sheet, customer card) or "Phone:"/"电话："
+  // (a help request) becomes a tel: link: one tap calls. Everything else stays plain text.
+  const PHONE = /(📞\s*|Phone:\s*|电话[:：]\s*)(\+?\d[\d -]{5,18}\d)/g;
+
+  function appendText(parent, text) {
+    let last = 0;
+    for (const found of text.matchAll(PHONE)) {
+      const start = found.index + found[1].length;
+      parent.appendChild(document.createTextNode(text.slice(last, start)));
+      const link = document.createElement("a");
+      link.className = "tel";
+      link.href = "tel:" + found[2].replace(/[\s-]/g, "");
+      link.textContent = found[2];
+      parent.appendChild(link);
+      last = start + found[2].length;
+    }
+    parent.appendChild(document.createTextNode(text.slice(last)));
   }
 
   function showKeys(body) {

@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import DomainError, UnitHasActivePartner
-from core.models import Building, Partner, Unit
+from core.models import Building, Partner, PartnerDevice, Unit
+from core.people.invites_print.links import qr_png
+from core.people.partner_devices import devices_of, revoke_device
 from core.people.units import (
     active_partner,
     add_building,
@@ -22,9 +24,11 @@ from core.people.units import (
     unit_by_code,
     update_unit,
 )
+from core.people.web_tokens import ENROL_TTL, partner_enrolment_link
 from core.platform.uow import UnitOfWork
 from web.console import keys
 from web.console.forms import Form, checked, clock_time, explain, text, whole
+from web.console.qr import png_data_url
 from web.console.render import page, page_translator
 from web.context import context
 
@@ -88,9 +92,16 @@ async def create(request: web.Request) -> web.StreamResponse:
 
 
 async def unit_page(
-    request: web.Request, *, status: int = 200, error: str | None = None
+    request: web.Request,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    signin_link: str | None = None,
 ) -> web.Response:
-    """One unit: its settings, buildings and partner, each with its form."""
+    """One unit: its settings, buildings, partner and their devices, each with its form.
+
+    ``signin_link``: a partner sign-in link just made (shown once, with its QR code).
+    """
     db = context(request).db
     async with db.uow() as uow:
         try:
@@ -99,6 +110,8 @@ async def unit_page(
             raise web.HTTPNotFound() from None
         buildings = await buildings_of(uow, unit.id)
         partner = await active_partner(uow, unit.id)
+        devices = await devices_of(uow, partner.id) if partner is not None else []
+        now = uow.clock.now()
     session = await get_session(request)
     return await page(
         request,
@@ -107,9 +120,66 @@ async def unit_page(
         unit=unit,
         buildings=buildings,
         partner=partner,
+        devices=[(device, device_state(device, now)) for device in devices],
+        signin_link=signin_link,
+        signin_qr=png_data_url(qr_png(signin_link, scale=6)) if signin_link else None,
+        signin_hours=int(ENROL_TTL.total_seconds() // 3600),
         error=error,
         flash=session.pop(FLASH, None),
     )
+
+
+def device_state(device: PartnerDevice, now: object) -> str:
+    """``active``, ``revoked`` or ``expired``: what HQ reads beside a device."""
+    if device.revoked_at is not None:
+        return "revoked"
+    return "expired" if device.expires_at <= now else "active"  # type: ignore[operator]
+
+
+async def signin_link(request: web.Request) -> web.Response:
+    """A one-time partner sign-in (enrolment) link for the unit's partner, valid 24 hours."""
+    code = request.match_info["code"]
+    db = context(request).db
+    async with db.uow() as uow:
+        try:
+            unit = await unit_by_code(uow, code)
+        except DomainError:
+            raise web.HTTPNotFound() from None
+        partner = await active_partner(uow, unit.id)
+        if partner is None:
+            t = await page_translator(request)
+            message = t.gettext("This unit has no partner: its customers cannot be served.")
+            return await unit_page(request, status=400, error=message)
+        link = await partner_enrolment_link(uow, partner)
+        await uow.commit()
+    log.info("HQ %s made a partner sign-in link for unit %s", request[keys.OPERATOR], code)
+    return await unit_page(request, signin_link=link)
+
+
+async def revoke(request: web.Request) -> web.StreamResponse:
+    """Revoke a device of the unit's partner: that browser is signed out at its next request."""
+    code = request.match_info["code"]
+    try:
+        device_id = int(request.match_info["device"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    await request.post()  # the form token was checked by the console's middleware
+    db = context(request).db
+    async with db.uow() as uow:
+        try:
+            unit = await unit_by_code(uow, code)
+        except DomainError:
+            raise web.HTTPNotFound() from None
+        device = await uow.session.get(PartnerDevice, device_id)
+        owner = await uow.session.get(Partner, device.partner_id) if device else None
+        if device is None or owner is None or owner.unit_id != unit.id:
+            raise web.HTTPNotFound()
+        await revoke_device(uow, device_id)
+        await uow.commit()
+    log.info("HQ %s revoked partner device %s of unit %s", request[keys.OPERATOR], device_id, code)
+    session = await get_session(request)
+    session[FLASH] = "device"
+    raise web.HTTPSeeOther(f"{keys.PREFIX}/units/{code}")
 
 
 async def _change(request: web.Request, work: Change, done: str) -> web.StreamResponse:
@@ -204,3 +274,5 @@ def routes(app: web.Application) -> None:
     app.router.add_post("/units/{code}", edit)
     app.router.add_post("/units/{code}/buildings", building)
     app.router.add_post("/units/{code}/partner", partner)
+    app.router.add_post("/units/{code}/partner/link", signin_link)
+    app.router.add_post("/units/{code}/devices/{device}/revoke", revoke)
