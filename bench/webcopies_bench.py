@@ -174,6 +174,7 @@ async def one_run(
             push_s = (pushed["last_at"] or started_wall) - started_wall
             await asyncio.sleep(max(0.0, args.window - (time.perf_counter() - started)))
             stop.set()
+            telegram_s = time.perf_counter() - started
             await running
     finally:
         await pusher.stop()
@@ -209,7 +210,7 @@ async def one_run(
         "limit": args.limit,
         "duplicates": seen["duplicates"],
         "after_first": max(0, seen["rejections"] - 1),
-        "window": args.window,
+        "window": telegram_s,
     }
 
 
