@@ -61,7 +61,7 @@ async def _who_and_body(request: web.Request) -> tuple[WebIdentity, dict[str, ob
     """The page's chat and its JSON (403 from another site, 400 for anything else)."""
     if not same_origin(request) or request.content_type != "application/json":
         raise web.HTTPForbidden(text="from the chat page only")
-    who = await existing_identity(request)
+    who = await existing_identity(request, request.app[PUSH].db)
     if who is None:
         raise web.HTTPForbidden(text="no chat session")
     raw = await request.content.read(MAX_BODY + 1)

@@ -48,7 +48,7 @@ def mount(app: web.Application, chat: WebChat) -> None:
     """Add the app's routes."""
 
     async def offline(request: web.Request) -> web.Response:
-        who = await existing_identity(request)
+        who = await existing_identity(request, chat.db)
         if who is not None:
             locale = await chat.locale_of(who)
         else:
