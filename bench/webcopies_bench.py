@@ -58,10 +58,12 @@ DEFAULT_PUSH_RATE = Settings.model_fields["push_rate_per_s"].default
 
 
 @contextlib.contextmanager
-def fake_push_service() -> Iterator[int]:
+def fake_push_service(check_every: int) -> Iterator[int]:
     """The fake push service in its own process; its port."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.fake_push_service"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "bench.fake_push_service", "--check-every", str(check_every)],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None
@@ -252,7 +254,7 @@ async def run(args: argparse.Namespace) -> None:
             db.settings = db.settings.model_copy(update={"push_rate_per_s": args.push_rate})
         if args.push_workers is not None:
             db.settings = db.settings.model_copy(update={"push_workers": args.push_workers})
-        with fake_bot_api(args.limit) as port, fake_push_service() as push_port:
+        with fake_bot_api(args.limit) as port, fake_push_service(args.check_every) as push_port:
             row = await one_run(db, port, push_port, args)
     show(row)
 
@@ -269,6 +271,9 @@ def main() -> None:
         type=float,
         default=None,
         help=f"pushes a second (default: LINLI_PUSH_RATE_PER_S's, {DEFAULT_PUSH_RATE:g})",
+    )
+    parser.add_argument(
+        "--check-every", type=int, default=1, help="the fake push service decrypts every n-th"
     )
     parser.add_argument("--push-workers", type=int, default=None, help="push threads")
     parser.add_argument("--server", default=None, help="a PostgreSQL URL (default: SQLite)")
