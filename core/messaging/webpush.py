@@ -8,14 +8,11 @@ keys (RFC 8291, aes128gcm) and signed with the server's VAPID key (RFC 8292).
 
 Off the request path: appends only queue the chat (several appends of one chat before
 it is sent make one notification); a loop drains the queue at ``LINLI_PUSH_RATE_PER_S``
-(aiolimiter, like the outbox), looking up a few chats at a time (``LINLI_PUSH_WORKERS``
-of them: each needs two database reads, which one at a time would cap the pushes at a
-few hundred a second; never two lookups of one chat at once, so its pushes keep order).
-Encrypting and signing are CPU work in pywebpush's synchronous code, so they run in a
-small thread pool; the POST itself is aiohttp, so the event loop never waits on either.
-A push service that answers 404 or 410 forgot the subscription, and its row goes; other
-failures are counted and logged, not retried (the message stays in the transcript, which
-the page shows when opened).
+(aiolimiter, like the outbox). Encrypting and signing are CPU work in pywebpush's
+synchronous code, so they run in a small thread pool; the POST itself is aiohttp, so
+the event loop never waits on either. A push service that answers 404 or 410 forgot
+the subscription, and its row goes; other failures are counted and logged, not retried
+(the message stays in the transcript, which the page shows when opened).
 
 Only one process sends (``active``: the role holder, core/platform/roles.py): every
 process hears every signal, and a push must go once.
@@ -115,9 +112,6 @@ class PushSender:
         self._limiter = AsyncLimiter(burst, burst / rate)
         self._pool = ThreadPoolExecutor(settings.push_workers, thread_name_prefix="linli-push")
         self._sending = asyncio.Semaphore(settings.push_workers * 4)
-        self._looking = asyncio.Semaphore(settings.push_workers)  # chats looked up at once
-        self._busy: set[Key] = set()  # chats being looked up
-        self._chats: set[asyncio.Task[None]] = set()
         self._pending: dict[Key, tuple[int, int]] = {}
         self._wake = asyncio.Event()
         self._working = False
@@ -143,7 +137,7 @@ class PushSender:
         """Stop listening and sending (pushes still queued are dropped)."""
         await self.db.signals.unlisten(webchat_log.TOPIC, self._appended)
         await self.db.signals.unlisten(push_subscriptions.TOPIC, self._subscription)
-        for task in [self._loop, *self._chats, *self._sends]:
+        for task in [self._loop, *self._sends]:
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -173,33 +167,19 @@ class PushSender:
         self._wake.set()
 
     async def _drain(self) -> None:
-        """Send what is queued, a few chats at a time, at the push rate."""
+        """Send what is queued, chat by chat, at the push rate."""
         while True:
             await self._wake.wait()
             self._wake.clear()
             self._working = True
             while self._pending:
-                key = next((k for k in self._pending if k not in self._busy), None)
-                if key is None:
-                    break  # each queued chat is being looked up; its end wakes the loop
-                await self._looking.acquire()
+                key = next(iter(self._pending))
                 first, last = self._pending.pop(key)
-                self._busy.add(key)
-                task = asyncio.create_task(self._notify_one(key, first, last))
-                self._chats.add(task)
-                task.add_done_callback(self._chats.discard)
+                try:
+                    await self._notify(key, first, last)
+                except Exception:  # one chat's failure must not stop the others
+                    log.exception("push for %s failed", key)
             self._working = False
-
-    async def _notify_one(self, key: Key, first: int, last: int) -> None:
-        try:
-            await self._notify(key, first, last)
-        except Exception:  # one chat's failure must not stop the others
-            log.exception("push for %s failed", key)
-        finally:
-            self._busy.discard(key)
-            self._looking.release()
-            if key in self._pending:
-                self._wake.set()  # it grew meanwhile: its turn again
 
     async def _notify(self, key: Key, first: int, last: int) -> None:
         if self.open_here(key):
@@ -250,7 +230,7 @@ class PushSender:
         """Until nothing is queued or being sent (tests, the bench)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
-        while self._pending or self._working or self._chats or self._sends:
+        while self._pending or self._working or self._sends:
             if loop.time() > deadline:
                 raise TimeoutError("pushes still pending")
             await asyncio.sleep(0.01)
