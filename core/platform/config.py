@@ -108,7 +108,7 @@ class Settings(BaseSettings):
     vapid_public_key: str | None = None
     vapid_private_key: str | None = Field(default=None, repr=False)
     vapid_subject: str | None = None
-    push_rate_per_s: float = Field(default=200.0, gt=0)  # pushes sent per second at most
+    push_rate_per_s: float = Field(default=1000.0, gt=0)  # pushes sent per second at most
     push_workers: int = Field(default=4, ge=1, le=64)  # threads encrypting and signing pushes
 
     @field_validator(
