@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, select, tuple_, update
 
 from core.models import ChannelIdentity, Order, PushSubscription
 from core.platform.uow import UnitOfWork
@@ -124,6 +124,28 @@ async def targets_unwatched(uow: UnitOfWork, channel: str, chat_id: str) -> list
     if any(row.page_open_until is not None and row.page_open_until > now for row in rows):
         return []
     return [Target(row.endpoint, row.p256dh, row.auth) for row in rows]
+
+
+async def targets_unwatched_of(
+    uow: UnitOfWork, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], list[Target]]:
+    """``targets_unwatched`` of several chats in one query (chats with none are left out)."""
+    if not keys:
+        return {}
+    now = uow.clock.now()
+    rows = await uow.session.scalars(
+        select(PushSubscription).where(
+            tuple_(PushSubscription.channel, PushSubscription.chat_id).in_(keys)
+        )
+    )
+    found: dict[tuple[str, str], list[Target]] = {}
+    watched: set[tuple[str, str]] = set()
+    for row in rows:
+        key = (row.channel, row.chat_id)
+        if row.page_open_until is not None and row.page_open_until > now:
+            watched.add(key)
+        found.setdefault(key, []).append(Target(row.endpoint, row.p256dh, row.auth))
+    return {key: targets for key, targets in found.items() if key not in watched}
 
 
 async def page_open(uow: UnitOfWork, channel: str, chat_id: str, *, is_open: bool) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.models import WebChatMessage
@@ -199,6 +199,35 @@ async def after(
             .limit(limit)
         )
         return [Logged(row.seq, row.kind, row.body) for row in rows]
+
+
+async def between(
+    uow: UnitOfWork, ranges: Sequence[tuple[str, str, int, int]]
+) -> dict[tuple[str, str], list[Logged]]:
+    """Several chats' messages numbered ``first`` to ``last`` (channel, chat, first, last),
+    oldest first, in one query."""
+    if not ranges:
+        return {}
+    rows = await uow.session.scalars(
+        select(WebChatMessage)
+        .where(
+            or_(
+                *(
+                    and_(
+                        WebChatMessage.channel == channel,
+                        WebChatMessage.chat_id == chat_id,
+                        WebChatMessage.seq.between(first, last),
+                    )
+                    for channel, chat_id, first, last in ranges
+                )
+            )
+        )
+        .order_by(WebChatMessage.channel, WebChatMessage.chat_id, WebChatMessage.seq)
+    )
+    found: dict[tuple[str, str], list[Logged]] = {}
+    for row in rows:
+        found.setdefault((row.channel, row.chat_id), []).append(Logged(row.seq, row.kind, row.body))
+    return found
 
 
 async def waiting_for_telegram(db: Database, limit: int = 100) -> list[tuple[str, Logged]]:
