@@ -2,7 +2,7 @@
 while the Telegram copies keep Telegram's pace.
 
 Run: .venv/bin/python -m bench.webcopies_bench [--households 5000] [--web-share 0.6]
-     [--window 10] [--push-rate 200] [--server postgresql://…]   (SQLite by default)
+     [--window 10] [--push-rate 1000] [--server postgresql://…]   (SQLite by default)
 Target (issue 17): ≥ 500 web copies/s from the sender's start until every web copy is in
 its chat's transcript AND pushed to the (fake) push service, while the Telegram copies go
 at the 30/s limit (achieved rate / limit ≥ 0.95, 429s after the first 0).
