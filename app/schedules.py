@@ -50,6 +50,7 @@ from sqlalchemy import select
 from bot.flows import callbacks
 from bot.flows.customer.broadcast_stop import with_stop_button
 from bot.flows.partner.home import PartnerScreen
+from bot.flows.partner.relay import PARTNER_LOCALE
 from bot.flows.partner.report import GROUPS  # the cockpit report's group names
 from bot.flows.payloads import Deals, Menu
 from bot.flows.state import signing_key
@@ -59,6 +60,7 @@ from bot.messages.outbox import progress_text
 from core.catalog.deals import count_deals, deals_for
 from core.commissions.held import release_due
 from core.delivery.batches import PickItem, pick_list, run_sheet
+from core.messaging import webchat_log
 from core.messaging.outbox.enqueue import (
     Recipient,
     RenderedMessage,
@@ -73,6 +75,7 @@ from core.models import ChannelIdentity, Customer, Order, Partner, Product, Unit
 from core.orders.status import LIVE
 from core.partners.reports.value import value_report
 from core.partners.winback import overdue_page
+from core.people.partner_devices import TELEGRAM, partner_address
 from core.platform.roles import ROLE_WORKER
 from core.platform.scheduling import CronJob, catch_up, cron, register
 from core.platform.uow import Database, UnitOfWork
@@ -161,28 +164,47 @@ class PartnerMail:
 
 @dataclass(frozen=True)
 class PartnerChat:
-    """Where a unit's partner reads their messages, and in which language."""
+    """Where a unit's partner reads their messages (Telegram, else their web chat), and in
+    which language."""
 
     partner_id: int
     chat_id: str
     locale: str
+    channel: str = TELEGRAM
 
 
 async def partner_chat(db: Database, unit_id: int) -> PartnerChat | None:
-    """The unit's active partner's Telegram chat, if they have one (language from their chat)."""
+    """The unit's active partner's chat: Telegram when they have it (language from that
+    chat), else their web chat, where a partner who never installed Telegram reads."""
     async with db.uow() as uow:
         partner = await uow.session.scalar(
             select(Partner).where(Partner.unit_id == unit_id, Partner.active.is_(True))
         )
-        if partner is None or partner.telegram_id is None:
+        if partner is None:
             return None
-        chat_id = str(partner.telegram_id)
+        channel, chat_id = partner_address(partner)
+        if channel != TELEGRAM:
+            return PartnerChat(partner.id, chat_id, PARTNER_LOCALE, channel)
         locale = await uow.session.scalar(
             select(Customer.locale)
             .join(ChannelIdentity, ChannelIdentity.customer_id == Customer.id)
             .where(ChannelIdentity.channel == "telegram", ChannelIdentity.external_id == chat_id)
         )
     return PartnerChat(partner.id, chat_id, locale or db.settings.default_locale)
+
+
+async def to_partner(
+    db: Database, mail: PartnerMail, chat: PartnerChat, text: str, buttons: ButtonRows
+) -> None:
+    """A scheduled message to the partner: through the messenger, or into their web chat
+    (its open pages and Web Push hear of it like any other message there)."""
+    if chat.channel == TELEGRAM:
+        await mail.send(chat.chat_id, text, buttons)
+        return
+    rows = [[{"label": str(label), "data": str(data)} for label, data in row] for row in buttons]
+    await webchat_log.append(
+        db, chat.channel, chat.chat_id, [("say", {"text": text, "buttons": rows})]
+    )
 
 
 def button(key: bytes, chat_id: str, label: str, item: object) -> list[list[str]]:
@@ -360,7 +382,7 @@ async def close_and_send_pick_list(
             lines.append(t.gettext(PICK_MORE).format(count=len(entries) - len(shown)))
     key = await signing_key(db)
     tonight = button(key, chat.chat_id, t.gettext(TONIGHT), PartnerScreen("tonight"))
-    await mail.send(chat.chat_id, "\n".join(lines), [tonight])
+    await to_partner(db, mail, chat, "\n".join(lines), [tonight])
 
 
 async def send_run_sheet_ready(
@@ -384,11 +406,8 @@ async def send_run_sheet_ready(
         window=window_text(t, unit),
     )
     key = await signing_key(db)
-    await mail.send(
-        chat.chat_id,
-        text,
-        [button(key, chat.chat_id, t.gettext(TONIGHT), PartnerScreen("tonight"))],
-    )
+    tonight = button(key, chat.chat_id, t.gettext(TONIGHT), PartnerScreen("tonight"))
+    await to_partner(db, mail, chat, text, [tonight])
 
 
 async def send_overdue_crates(
@@ -426,7 +445,7 @@ async def send_overdue_crates(
     lines.append(t.gettext(CRATES_HINT))
     key = await signing_key(db)
     crates = button(key, chat.chat_id, t.gettext(CRATES_BUTTON), PartnerScreen("crates"))
-    await mail.send(chat.chat_id, "\n".join(lines), [crates])
+    await to_partner(db, mail, chat, "\n".join(lines), [crates])
 
 
 async def send_weekly_report(
@@ -450,7 +469,7 @@ async def send_weekly_report(
         )
     key = await signing_key(db)
     open_report = button(key, chat.chat_id, t.gettext(REPORT_BUTTON), PartnerScreen("report"))
-    await mail.send(chat.chat_id, "\n".join(lines), [open_report])
+    await to_partner(db, mail, chat, "\n".join(lines), [open_report])
 
 
 # ------------------------------------------------------------------ the job list

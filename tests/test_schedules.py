@@ -13,8 +13,9 @@ from app.schedules import PartnerMail, builtin_jobs, role_duties, role_sender
 from core.catalog.deals import set_deal
 from core.messaging import webchat_log
 from core.messaging.outbox.enqueue import recipients_for
-from core.models import Broadcast, Customer, OutboxMessage, Unit
+from core.models import Broadcast, Customer, OutboxMessage, Partner, Unit
 from core.people.customers import bind_to_unit, customer_for_identity, set_locale
+from core.people.partner_devices import web_chat_id
 from core.platform.config import Settings
 from core.platform.db import create_engine
 from core.platform.scheduling import CronJob, catch_up, done_runs, fire, fire_due, register
@@ -363,3 +364,25 @@ async def test_the_cutoff_reminder_reaches_web_households_too_and_the_log_counts
     assert copy.body["text"].startswith("⏰ Order before 3:00")
     labels = [button["label"] for row in copy.body["buttons"] for button in row]
     assert "🔕 Stop these messages" in labels
+
+
+async def test_a_partner_without_telegram_gets_the_pick_list_in_their_web_chat(db, clock):
+    setup = await make_unit_with_partner(db)
+    async with db.uow() as uow:
+        (await uow.session.get(Partner, setup.partner.id)).telegram_id = None
+        await uow.commit()
+    alice = await make_bound_customer(db, setup, room="101")
+    cola = await make_product(db, "COLA")
+    await place(db, alice, [(cola, 2)])
+    transport = ScriptedTransport()
+    close = job(await builtin_jobs(db, PartnerMail(transport)), "cutoff-close:jinxiu")
+    clock.set(shanghai(2026, 11, 23, 15, 0))
+
+    await fire(db, close, clock.now())
+    await fire(db, close, clock.now())
+
+    assert transport.sent == []  # nothing went to a messenger
+    (message,) = await webchat_log.after(db, "web", web_chat_id(setup.partner.id), 0)
+    assert message.kind == "say"
+    assert message.body["text"].splitlines()[1] == "• 商品COLA × 2 瓶"
+    assert message.body["buttons"][0][0]["label"] == "🚚 今晚派送"
