@@ -24,7 +24,7 @@ from core.people.web_tokens import link_code, partner_enrolment_link
 from tests.web.console_support import add_hq, console, sign_in
 from tests.web.test_webchat_journey import onboard, order_a_coke_with_coke01
 from tests.web.webchat_support import Page, browser, demo_city, serving, wait_for
-from web.chat.routes import invite_or_assist
+from web.chat.routes import WEBCHAT, invite_or_assist
 from web.chat.routes import mount as chat_mount
 
 CUSTOMER_PHONE = "13900000000"  # what ``onboard`` shares
@@ -204,14 +204,14 @@ async def test_in_the_demo_my_partner_works_before_the_partner_has_signed_in(db)
     assert any("Hello, are you there?" in m.body.get("text", "") for m in waiting)
 
 
-async def test_a_revoked_partner_page_that_only_listens_is_closed_too(db, monkeypatch):
-    monkeypatch.setattr("web.chat.socket.POLL_S", 0.2)
+async def test_a_revoked_partner_page_that_only_listens_is_closed_too(db):
     await demo_city(db)
     partner = await jinxiu_partner(db)
     async with db.uow() as uow:
         link = await partner_enrolment_link(uow, partner)
         await uow.commit()
     async with serving(db) as server, browser(server) as client:
+        server.app[WEBCHAT].poll_s = 0.2  # the safety-net poll is what notices, sooner here
         page = Page(client)
         assert await page.open("/p/" + link.rsplit("/", 1)[1]) == 200
         await page.connect()
