@@ -48,7 +48,7 @@ async def serve(url: str) -> None:
 
     def bench_routes(app: web.Application, _ctx: WebContext) -> None:
         async def whoami(request: web.Request) -> web.Response:
-            who = await existing_identity(request)
+            who = await existing_identity(request, app[WEBCHAT].db)
             assert who is not None
             return web.json_response({"chat_id": who.chat_id})
 
