@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.platform.config import normalise_database_url
 from tests.conftest import PG_URL
-from tests.web.test_serve_process import Serving, environment, linli
+from tests.web.test_serve_process import Serving, environment, linli, run_linli
 
 # postgres: needs the server; db: so that CI's PostgreSQL pass (`pytest -m db`) runs it
 pytestmark = [pytest.mark.postgres, pytest.mark.db]
@@ -38,15 +38,6 @@ async def scratch_database() -> AsyncIterator[str]:
         async with admin.connect() as conn:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
-
-
-async def run(env: dict[str, str], cwd: Path, *args: str) -> None:
-    done = await asyncio.create_subprocess_exec(
-        *linli(*args), env=env, cwd=cwd,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    _, err = await done.communicate()
-    assert done.returncode == 0, err.decode()
 
 
 @asynccontextmanager
@@ -69,8 +60,8 @@ async def test_a_message_written_for_a_page_open_on_another_linli_serve_arrives_
 ):
     async with scratch_database() as url:
         env = environment(tmp_path, database_url=url)
-        await run(env, tmp_path, "db", "upgrade")
-        await run(env, tmp_path, "demo")
+        await run_linli(env, tmp_path, "db", "upgrade")
+        await run_linli(env, tmp_path, "demo")
         async with serve(env, tmp_path) as first, serve(env, tmp_path) as second:
             jar = aiohttp.CookieJar(unsafe=True)
             async with aiohttp.ClientSession(cookie_jar=jar) as browser:
