@@ -81,14 +81,19 @@ def fake_service(module: str, *args: str, what: str) -> Iterator[int]:
         text=True,
     )
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.startswith("listening on "):
-            raise RuntimeError(f"{what} did not start: {line!r}")
-        yield int(line.split()[-1])
+        yield listening_port(process, what)
     finally:
         process.terminate()
         process.wait(10)
+
+
+def listening_port(process: subprocess.Popen[str], what: str) -> int:
+    """The port a started process announces with its first line, ``listening on PORT``."""
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line.startswith("listening on "):
+        raise RuntimeError(f"{what} did not start: {line!r}")
+    return int(line.split()[-1])
 
 
 # --- simulated customers, shared by the Telegram and web chat benchmarks ---

@@ -43,6 +43,7 @@ from bench.common import (
     DEFAULT_PG,
     is_aisle,
     is_product,
+    listening_port,
     machine,
     percentile,
     scratch_postgres,
@@ -109,11 +110,7 @@ def server_process(
         env={**os.environ, "PYTHONPATH": os.getcwd()},
     )
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.startswith("listening on "):
-            raise RuntimeError(f"{what} did not start: {line!r}")
-        yield int(line.split()[-1])
+        yield listening_port(process, what)
     finally:
         if process.stdin is not None:
             process.stdin.close()
