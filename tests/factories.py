@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import tempfile
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from core.catalog.search import index_product
 from core.models import (
+    Base,
     Category,
     CommissionEntry,
     Customer,
@@ -24,6 +30,9 @@ from core.models import (
 from core.orders.checkout import Placed, checkout
 from core.people.customers import bind_to_unit, customer_for_identity, set_address, set_phone
 from core.people.units import add_partner, buildings_of, create_unit
+from core.platform.clock import FixedClock
+from core.platform.config import Settings
+from core.platform.db import create_engine
 from core.platform.uow import Database
 
 T = TypeVar("T")
@@ -257,3 +266,20 @@ async def ledger_balances(db: Database) -> tuple[int, int]:
             )
         ).one()
     return int(row[0]), int(row[1])
+
+
+@asynccontextmanager
+async def scratch_sqlite(name: str) -> AsyncIterator[Database]:
+    """A fresh schema in a SQLite file of its own (one a hypothesis example), its clock fixed
+    at 10:00 on 23 November 2026 in Shanghai; disposed of after."""
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / f'{name}.sqlite3'}"
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+        clock = FixedClock(dt.datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
+        db = Database(engine, Settings(database_url=url), clock)
+        try:
+            yield db
+        finally:
+            await db.dispose()

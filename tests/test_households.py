@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import tempfile
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,7 +19,7 @@ from sqlalchemy import select
 from core.commissions.held import reject, release_due
 from core.delivery.doorstep import confirm_household
 from core.errors import InvalidInput, NotFound, PromoAlreadyUsed, PromoFirstOrderOnly
-from core.models import Base, CommissionEntry, Customer, Household, Partner
+from core.models import CommissionEntry, Customer, Household, Partner
 from core.models.commissions import (
     CLAWBACK_NEW_CUSTOMER,
     NEW_CUSTOMER_HELD,
@@ -31,10 +28,6 @@ from core.models.commissions import (
 )
 from core.orders.lifecycle import refund
 from core.people.customers import bind_to_unit, customer_for_identity, set_address
-from core.platform.clock import FixedClock
-from core.platform.config import Settings
-from core.platform.db import create_engine
-from core.platform.uow import Database
 from tests.factories import (
     deliver_order,
     in_uow,
@@ -43,6 +36,7 @@ from tests.factories import (
     make_promotion,
     make_unit_with_partner,
     place,
+    scratch_sqlite,
     web_identity,
 )
 
@@ -297,50 +291,41 @@ STEPS = st.lists(
 
 
 async def _one_household(steps: list[tuple]) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{Path(folder) / 'household.sqlite3'}"
-        engine = create_engine(url)
-        async with engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
-        clock = FixedClock(dt.datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
-        db = Database(engine, Settings(database_url=url), clock)
-        try:
-            setup = await make_unit_with_partner(db, buildings=("12栋",))
-            rice = await make_product(db, "RICE", price_fen=3000, stock=10_000)
-            people = [await web_identity(db, setup, "1203")]
-            orders: list[int] = []
-            for step in steps:
-                kind = step[0]
-                if kind == "identity":
-                    people.append(await web_identity(db, setup, step[1], phone=step[2]))
-                elif kind == "order":
-                    placed = await place(db, people[step[1] % len(people)], [(rice, 1)])
-                    orders.append(placed.order.id)
-                elif kind == "days":
-                    clock.advance(dt.timedelta(days=step[1]))
-                    await in_uow(db, release_due)
-                elif orders:
-                    order_id = orders[step[1] % len(orders)]
-                    try:
-                        if kind == "deliver":
-                            await deliver_order(db, order_id)
-                        elif kind == "refund":
-                            await in_uow(db, refund, order_id=order_id, reason="spoiled")
-                        else:
-                            await in_uow(db, confirm_household, setup.partner, order_id)
-                    except Exception as refusal:  # an illegal move (refund before delivery)
-                        assert type(refusal).__name__ in ("IllegalTransition",), refusal
-                payable, held = await ledger_balances(db)
-                entries = await ledger(db)
-                delivered_count = sum(e.kind == "delivery" for e in entries)
-                clawed = sum(e.kind == "clawback_delivery" for e in entries)
-                fee_paid = payable - 300 * (delivered_count - clawed)
-                assert fee_paid in (0, FEE), entries
-                assert held in (0, FEE)
-                assert fee_paid + held in (0, FEE)
-                assert sum(e.kind == NEW_CUSTOMER_HELD for e in entries) <= 1
-        finally:
-            await db.dispose()
+    async with scratch_sqlite("household") as db:
+        setup = await make_unit_with_partner(db, buildings=("12栋",))
+        rice = await make_product(db, "RICE", price_fen=3000, stock=10_000)
+        people = [await web_identity(db, setup, "1203")]
+        orders: list[int] = []
+        for step in steps:
+            kind = step[0]
+            if kind == "identity":
+                people.append(await web_identity(db, setup, step[1], phone=step[2]))
+            elif kind == "order":
+                placed = await place(db, people[step[1] % len(people)], [(rice, 1)])
+                orders.append(placed.order.id)
+            elif kind == "days":
+                db.clock.advance(dt.timedelta(days=step[1]))
+                await in_uow(db, release_due)
+            elif orders:
+                order_id = orders[step[1] % len(orders)]
+                try:
+                    if kind == "deliver":
+                        await deliver_order(db, order_id)
+                    elif kind == "refund":
+                        await in_uow(db, refund, order_id=order_id, reason="spoiled")
+                    else:
+                        await in_uow(db, confirm_household, setup.partner, order_id)
+                except Exception as refusal:  # an illegal move (refund before delivery)
+                    assert type(refusal).__name__ in ("IllegalTransition",), refusal
+            payable, held = await ledger_balances(db)
+            entries = await ledger(db)
+            delivered_count = sum(e.kind == "delivery" for e in entries)
+            clawed = sum(e.kind == "clawback_delivery" for e in entries)
+            fee_paid = payable - 300 * (delivered_count - clawed)
+            assert fee_paid in (0, FEE), entries
+            assert held in (0, FEE)
+            assert fee_paid + held in (0, FEE)
+            assert sum(e.kind == NEW_CUSTOMER_HELD for e in entries) <= 1
 
 
 @settings(
