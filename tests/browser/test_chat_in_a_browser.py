@@ -42,11 +42,11 @@ async def last_bot_text(page: Page) -> str:
     return await page.locator(".bubble.bot").last.inner_text()
 
 
-async def onboard(page: Page) -> None:
-    """Answer the welcome questions: room 1201, phone typed, English, no name."""
-    await say(page, "1201")
+async def onboard(page: Page, room: str = "1201", phone: str = "13900000000") -> None:
+    """Answer the welcome questions: the room, the phone typed, English, no name."""
+    await say(page, room)
     await page.click("#keys button.contact")  # "share my phone": typed on the web
-    await say(page, "13900000000")
+    await say(page, phone)
     await press(page, "English")
     await press(page, "Skip")
 
