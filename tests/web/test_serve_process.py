@@ -88,8 +88,17 @@ async def linli_serve(tmp_path: Path, **settings: str) -> AsyncIterator[Serving]
     env = environment(tmp_path, **settings)
     for step in (("db", "upgrade"), ("demo",)):
         await run_linli(env, tmp_path, *step)
+    async with serve_process(env, tmp_path) as serving:
+        yield serving
+
+
+@asynccontextmanager
+async def serve_process(
+    env: dict[str, str], cwd: Path, *, graceful: bool = False
+) -> AsyncIterator[Serving]:
+    """``linli serve`` started; after, killed (or, ``graceful``, terminated) if still running."""
     process = await asyncio.create_subprocess_exec(
-        *linli("serve"), env=env, cwd=tmp_path,
+        *linli("serve"), env=env, cwd=cwd,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     serving = Serving(process)
@@ -98,8 +107,11 @@ async def linli_serve(tmp_path: Path, **settings: str) -> AsyncIterator[Serving]
         yield serving
     finally:
         if process.returncode is None:
-            process.kill()
-            await process.wait()
+            if graceful:
+                await serving.terminate()
+            else:
+                process.kill()
+                await process.wait()
 
 
 async def get_json(url: str) -> tuple[int, dict]:
