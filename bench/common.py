@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import platform
 import random
 import statistics
+import subprocess
+import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
@@ -66,6 +69,31 @@ async def scratch_postgres(server_url: str) -> AsyncIterator[str]:
         async with admin.connect() as conn:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
+
+
+@contextlib.contextmanager
+def fake_service(module: str, *args: str, what: str) -> Iterator[int]:
+    """``python -m module args`` (a fake service that prints ``listening on PORT``) in its
+    own process; its port. ``what`` names it when it does not start."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", module, *args],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield listening_port(process, what)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def listening_port(process: subprocess.Popen[str], what: str) -> int:
+    """The port a started process announces with its first line, ``listening on PORT``."""
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line.startswith("listening on "):
+        raise RuntimeError(f"{what} did not start: {line!r}")
+    return int(line.split()[-1])
 
 
 # --- simulated customers, shared by the Telegram and web chat benchmarks ---

@@ -22,17 +22,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from aiohttp import ClientSession, ClientWebSocketResponse, CookieJar, TCPConnector, WSMsgType, web
 
 from bench.common import DEFAULT_PG, machine, percentile, scratch_postgres
-from bench.webchat_bench import _database, seed
+from bench.webchat_bench import seed
+from bench.webchat_bench import serve as serve_web_chat
+from bench.webchat_bench import server_process as web_chat_process
 
 # --- the server processes -------------------------------------------------------------
 
@@ -44,17 +42,13 @@ async def serve(url: str) -> None:
     message to a chat (what a partner's answer does), answered once it is committed.
     """
     from bot.flows.replies import Forward
-    from web.app import create_app
-    from web.chat import mount
     from web.chat.identity import existing_identity
     from web.chat.routes import WEBCHAT
     from web.context import WebContext
 
-    db = await _database(url)
-
     def bench_routes(app: web.Application, _ctx: WebContext) -> None:
         async def whoami(request: web.Request) -> web.Response:
-            who = await existing_identity(request)
+            who = await existing_identity(request, app[WEBCHAT].db)
             assert who is not None
             return web.json_response({"chat_id": who.chat_id})
 
@@ -67,43 +61,7 @@ async def serve(url: str) -> None:
         app.router.add_get("/bench/whoami", whoami)
         app.router.add_post("/bench/say", say)
 
-    app = await create_app(WebContext(db), [mount, bench_routes])
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    print(f"listening on {port}", flush=True)
-    loop = asyncio.get_running_loop()
-    await loop.run_in_executor(None, sys.stdin.read)  # returns when the parent goes
-    await runner.cleanup()
-    await db.dispose()
-
-
-@contextmanager
-def server_process(url: str) -> Iterator[int]:
-    """One `linli serve`-like process; its port."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench.crossprocess_bench", "--serve", url],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": os.getcwd()},
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.startswith("listening on "):
-            raise RuntimeError(f"server did not start: {line!r}")
-        yield int(line.split()[-1])
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.terminate()
-            process.wait(10)
+    await serve_web_chat(url, [bench_routes])
 
 
 # --- the pages ------------------------------------------------------------------------
@@ -151,7 +109,10 @@ async def run(customers: int, rate: float, seconds: float, server: str) -> None:
     print(f"machine: {machine()}")
     async with scratch_postgres(server) as url:
         await seed(url)
-        with server_process(url) as port_a, server_process(url) as port_b:
+        with (
+            web_chat_process(url, "bench.crossprocess_bench", "server") as port_a,
+            web_chat_process(url, "bench.crossprocess_bench", "server") as port_b,
+        ):
             connector = TCPConnector(limit=0)
             sessions = [
                 ClientSession(

@@ -21,17 +21,15 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.common import machine, scratch_postgres
+from bench.common import fake_service, machine, scratch_postgres
 from bot.handlers.telegram_outbox import TelegramTransport
 from core.messaging.outbox.sender import Sender
 from core.models import Base
@@ -45,23 +43,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 TOKEN = "7000000001:TEST-abcdefghijklmnopqrstuvwxyz012345"
 
 
-@contextlib.contextmanager
-def fake_bot_api(rate: float) -> Iterator[int]:
+def fake_bot_api(rate: float) -> contextlib.AbstractContextManager[int]:
     """The limiting fake Bot API in its own process; its port."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.telegram.limited_bot_api", "--rate", str(rate)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.startswith("listening on "):
-            raise RuntimeError(f"fake Bot API did not start: {line!r}")
-        yield int(line.split()[-1])
-    finally:
-        process.terminate()
-        process.wait(10)
+    return fake_service("tests.telegram.limited_bot_api", "--rate", str(rate), what="fake Bot API")
 
 
 def server_stats(port: int) -> dict[str, Any]:

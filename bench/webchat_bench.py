@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +43,7 @@ from bench.common import (
     DEFAULT_PG,
     is_aisle,
     is_product,
+    listening_port,
     machine,
     percentile,
     scratch_postgres,
@@ -75,14 +76,15 @@ async def _database(url: str) -> Database:
 # --- the server process ---------------------------------------------------------------
 
 
-async def serve(url: str) -> None:
-    """Serve the web chat on a free loopback port; print it; stop when stdin closes."""
+async def serve(url: str, mounts: Sequence[Any] = ()) -> None:
+    """Serve the web chat (plus ``mounts``) on a free loopback port; print it; stop when
+    stdin closes."""
     from web.app import create_app
     from web.chat import mount
     from web.context import WebContext
 
     db = await _database(url)
-    app = await create_app(WebContext(db), [mount])
+    app = await create_app(WebContext(db), [mount, *mounts])
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -96,21 +98,19 @@ async def serve(url: str) -> None:
 
 
 @contextmanager
-def server_process(url: str) -> Iterator[int]:
-    """The web chat in its own process; its port."""
+def server_process(
+    url: str, module: str = "bench.webchat_bench", what: str = "web chat"
+) -> Iterator[int]:
+    """``python -m module --serve url`` (the web chat) in its own process; its port."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.webchat_bench", "--serve", url],
+        [sys.executable, "-m", module, "--serve", url],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": os.getcwd()},
     )
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.startswith("listening on "):
-            raise RuntimeError(f"web chat did not start: {line!r}")
-        yield int(line.split()[-1])
+        yield listening_port(process, what)
     finally:
         if process.stdin is not None:
             process.stdin.close()

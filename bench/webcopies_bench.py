@@ -32,17 +32,14 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-import subprocess
-import sys
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import insert, select
 
-from bench.common import machine
+from bench.common import fake_service, machine
 from bench.outbox_bench import TOKEN, database, fake_bot_api, server_stats
 from bot.handlers.telegram_outbox import TelegramTransport
 from core.messaging.outbox.enqueue import recipients_for
@@ -57,23 +54,11 @@ from tests.outbox_support import broadcast_to
 DEFAULT_PUSH_RATE = Settings.model_fields["push_rate_per_s"].default
 
 
-@contextlib.contextmanager
-def fake_push_service(check_every: int) -> Iterator[int]:
+def fake_push_service(check_every: int) -> contextlib.AbstractContextManager[int]:
     """The fake push service in its own process; its port."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench.fake_push_service", "--check-every", str(check_every)],
-        stdout=subprocess.PIPE,
-        text=True,
+    return fake_service(
+        "bench.fake_push_service", "--check-every", str(check_every), what="fake push service"
     )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.startswith("listening on "):
-            raise RuntimeError(f"fake push service did not start: {line!r}")
-        yield int(line.split()[-1])
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def push_get(port: int, path: str) -> dict[str, Any]:

@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import tempfile
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
 
 from core.catalog.search import index_product
-from core.models import Category, Customer, GiftRule, Partner, Product, Promotion, Unit
+from core.models import (
+    Base,
+    Category,
+    CommissionEntry,
+    Customer,
+    GiftRule,
+    Partner,
+    Product,
+    Promotion,
+    Unit,
+)
 from core.orders.checkout import Placed, checkout
 from core.people.customers import bind_to_unit, customer_for_identity, set_address, set_phone
 from core.people.units import add_partner, buildings_of, create_unit
+from core.platform.clock import FixedClock
+from core.platform.config import Settings
+from core.platform.db import create_engine
 from core.platform.uow import Database
 
 T = TypeVar("T")
@@ -218,3 +238,48 @@ async def read_uow(
     """Run one read-only service call in its own unit of work."""
     async with db.uow() as uow:
         return await action(uow, *args, **kwargs)
+
+
+async def web_identity(
+    db: Database, setup: UnitSetup, room: str, *, phone: str | None = None, building: int = 0
+) -> Customer:
+    """A fresh browser that opened the partner's invite link and gave this address."""
+    async with db.uow() as uow:
+        customer = await customer_for_identity(uow, "web", uuid.uuid4().hex)
+        await bind_to_unit(uow, customer, unit_id=setup.unit.id, partner=setup.partner)
+        await set_address(uow, customer, building_id=setup.building_ids[building], room=room)
+        if phone:
+            await set_phone(uow, customer, phone)
+        await uow.commit()
+    return customer
+
+
+async def ledger_balances(db: Database) -> tuple[int, int]:
+    """(payable, held) in the commission ledger, every partner together."""
+    async with db.uow() as uow:
+        row = (
+            await uow.session.execute(
+                select(
+                    func.coalesce(func.sum(CommissionEntry.amount_fen), 0),
+                    func.coalesce(func.sum(CommissionEntry.held_fen), 0),
+                )
+            )
+        ).one()
+    return int(row[0]), int(row[1])
+
+
+@asynccontextmanager
+async def scratch_sqlite(name: str) -> AsyncIterator[Database]:
+    """A fresh schema in a SQLite file of its own (one a hypothesis example), its clock fixed
+    at 10:00 on 23 November 2026 in Shanghai; disposed of after."""
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / f'{name}.sqlite3'}"
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+        clock = FixedClock(dt.datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
+        db = Database(engine, Settings(database_url=url), clock)
+        try:
+            yield db
+        finally:
+            await db.dispose()

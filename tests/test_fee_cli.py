@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import CliRunner
 
 from app.cli.main import cli
 from app.schedules import PartnerMail, builtin_jobs
 from core.commissions.statements import statement
 from core.delivery.doorstep import mark_paid
-from core.platform.config import Settings
-from core.platform.db import create_engine
 from core.platform.uow import Database
+from tests.cli_support import migrated_cli
 from tests.factories import (
     deliver_order,
     in_uow,
@@ -31,26 +28,16 @@ from tests.outbox_support import ScriptedTransport
 @pytest.fixture
 def runner(tmp_path, monkeypatch, clock):
     """A migrated database with one ¥3 first order, delivered and paid in cash."""
-    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    monkeypatch.setenv("LINLI_DATABASE_URL", url)
-    runner = CliRunner()
-    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
 
-    async def story() -> None:
-        settings = Settings(database_url=url)
-        database = Database(create_engine(settings.database_url), settings, clock)
-        try:
-            setup = await make_unit_with_partner(database)
-            cola = await make_product(database, "COLA", stock=100)
-            customer = await make_bound_customer(database, setup, room="101")
-            placed = await place(database, customer, [(cola, 1)])
-            await deliver_order(database, placed.order.id)
-            await in_uow(database, mark_paid, setup.partner, placed.order.id, "cash")
-        finally:
-            await database.dispose()
+    async def story(db: Database) -> None:
+        setup = await make_unit_with_partner(db)
+        cola = await make_product(db, "COLA", stock=100)
+        customer = await make_bound_customer(db, setup, room="101")
+        placed = await place(db, customer, [(cola, 1)])
+        await deliver_order(db, placed.order.id)
+        await in_uow(db, mark_paid, setup.partner, placed.order.id, "cash")
 
-    asyncio.run(story())
-    return runner
+    return migrated_cli(tmp_path, monkeypatch, clock, story)
 
 
 def test_suspicious_lists_the_small_cash_first_order_with_its_held_fee(runner):

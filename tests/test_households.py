@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import tempfile
-import uuid
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core.commissions.held import reject, release_due
 from core.delivery.doorstep import confirm_household
 from core.errors import InvalidInput, NotFound, PromoAlreadyUsed, PromoFirstOrderOnly
-from core.models import Base, CommissionEntry, Customer, Household, Partner
+from core.models import CommissionEntry, Customer, Household, Partner
 from core.models.commissions import (
     CLAWBACK_NEW_CUSTOMER,
     NEW_CUSTOMER_HELD,
@@ -31,53 +27,26 @@ from core.models.commissions import (
     NEW_CUSTOMER_RELEASED,
 )
 from core.orders.lifecycle import refund
-from core.people.customers import bind_to_unit, customer_for_identity, set_address, set_phone
-from core.platform.clock import FixedClock
-from core.platform.config import Settings
-from core.platform.db import create_engine
-from core.platform.uow import Database
+from core.people.customers import bind_to_unit, customer_for_identity, set_address
 from tests.factories import (
     deliver_order,
     in_uow,
+    ledger_balances,
     make_product,
     make_promotion,
     make_unit_with_partner,
     place,
+    scratch_sqlite,
+    web_identity,
 )
 
 FEE = 2000
 ROOM_1203 = ("12栋 1203", "12-1203", " 1203 ")
 
 
-async def web_identity(db, setup, room: str, *, phone: str | None = None, building: int = 0):
-    """A fresh browser that opened the partner's invite link and gave this address."""
-    async with db.uow() as uow:
-        customer = await customer_for_identity(uow, "web", uuid.uuid4().hex)
-        await bind_to_unit(uow, customer, unit_id=setup.unit.id, partner=setup.partner)
-        await set_address(uow, customer, building_id=setup.building_ids[building], room=room)
-        if phone:
-            await set_phone(uow, customer, phone)
-        await uow.commit()
-    return customer
-
-
 async def ledger(db) -> list[CommissionEntry]:
     async with db.uow() as uow:
         return list(await uow.session.scalars(select(CommissionEntry).order_by(CommissionEntry.id)))
-
-
-async def balances(db) -> tuple[int, int]:
-    """(payable, held) of every partner together."""
-    async with db.uow() as uow:
-        row = (
-            await uow.session.execute(
-                select(
-                    func.coalesce(func.sum(CommissionEntry.amount_fen), 0),
-                    func.coalesce(func.sum(CommissionEntry.held_fen), 0),
-                )
-            )
-        ).one()
-    return int(row[0]), int(row[1])
 
 
 def new_customer_entries(entries: list[CommissionEntry]) -> list[str]:
@@ -126,7 +95,7 @@ async def test_three_browsers_typing_one_room_three_ways_are_one_household_one_c
     assert len(households) == 1 and rooms == {"1203"}
     entries = await ledger(db)
     assert new_customer_entries(entries) == [NEW_CUSTOMER_HELD]
-    assert await balances(db) == (3 * 300, FEE)
+    assert await ledger_balances(db) == (3 * 300, FEE)
 
 
 async def test_the_same_phone_in_another_room_is_not_a_new_customer_either(db, shop):
@@ -169,14 +138,14 @@ async def test_a_partners_own_phone_or_household_never_earns_the_fee(db, shop):
         await delivered(db, customer, rice)
 
     assert new_customer_entries(await ledger(db)) == []
-    assert await balances(db) == (2 * 300, 0)
+    assert await ledger_balances(db) == (2 * 300, 0)
 
 
 async def test_the_held_fee_is_released_once_the_hold_has_passed(db, shop, clock):
     setup, rice = shop
     await delivered(db, await web_identity(db, setup, "1203"), rice)
     assert await in_uow(db, release_due) == 0
-    assert await balances(db) == (300, FEE)
+    assert await ledger_balances(db) == (300, FEE)
 
     clock.advance(dt.timedelta(days=13, hours=23))
     assert await in_uow(db, release_due) == 0
@@ -185,7 +154,7 @@ async def test_the_held_fee_is_released_once_the_hold_has_passed(db, shop, clock
     assert await in_uow(db, release_due) == 0  # the daily job again: nothing more
 
     assert new_customer_entries(await ledger(db)) == [NEW_CUSTOMER_HELD, NEW_CUSTOMER_RELEASED]
-    assert await balances(db) == (300 + FEE, 0)
+    assert await ledger_balances(db) == (300 + FEE, 0)
 
 
 async def test_the_hold_follows_the_setting(db, shop, clock, settings):
@@ -203,7 +172,7 @@ async def test_confirming_the_household_at_the_door_releases_the_fee_at_once(db,
     assert await in_uow(db, confirm_household, setup.partner, order.id) is True
     assert await in_uow(db, confirm_household, setup.partner, order.id) is False
 
-    assert await balances(db) == (300 + FEE, 0)
+    assert await ledger_balances(db) == (300 + FEE, 0)
     async with db.uow() as uow:
         household = await uow.session.scalar(select(Household))
     assert household.confirmed_by_partner_id == setup.partner.id
@@ -216,7 +185,7 @@ async def test_a_household_confirmed_before_its_first_delivery_is_paid_on_delive
     placed = await place(db, customer, [(rice, 3)])
     await in_uow(db, confirm_household, setup.partner, placed.order.id)
     assert await deliver_order(db, placed.order.id)
-    assert await balances(db) == (300 + FEE, 0)
+    assert await ledger_balances(db) == (300 + FEE, 0)
 
 
 async def test_another_units_partner_cannot_confirm_a_household(db, shop):
@@ -238,7 +207,7 @@ async def test_hq_rejects_a_held_fee_with_a_reason_as_a_ledger_entry(db, shop, c
     assert (
         rejected.kind == NEW_CUSTOMER_REJECTED and rejected.reason == "three browsers, one partner"
     )
-    assert await balances(db) == (300, 0)
+    assert await ledger_balances(db) == (300, 0)
     again = await in_uow(db, reject, held.id, "again")  # a retried form: the same entry
     assert (again.id, again.reason) == (rejected.id, "three browsers, one partner")
     clock.advance(dt.timedelta(days=30))
@@ -249,7 +218,7 @@ async def test_hq_rejects_a_held_fee_with_a_reason_as_a_ledger_entry(db, shop, c
         await uow.commit()
     kinds = new_customer_entries(await ledger(db))
     assert kinds == [NEW_CUSTOMER_HELD, NEW_CUSTOMER_REJECTED]  # nothing was ever deleted
-    assert await balances(db) == (0, 0)
+    assert await ledger_balances(db) == (0, 0)
 
 
 async def test_rejecting_needs_a_reason_and_a_held_fee(db, shop):
@@ -283,9 +252,9 @@ async def test_a_full_refund_of_the_first_order_claws_back_the_fee_held_or_relea
         [NEW_CUSTOMER_RELEASED, CLAWBACK_NEW_CUSTOMER] if released else [CLAWBACK_NEW_CUSTOMER]
     )
     assert kinds == expected
-    assert await balances(db) == (0, 0)
+    assert await ledger_balances(db) == (0, 0)
     await delivered(db, await web_identity(db, setup, "12-1203"), rice)  # never new again
-    assert await balances(db) == (300, 0)
+    assert await ledger_balances(db) == (300, 0)
 
 
 async def test_a_household_refunded_during_the_hold_is_not_released_by_the_daily_job(
@@ -300,7 +269,7 @@ async def test_a_household_refunded_during_the_hold_is_not_released_by_the_daily
         await uow.commit()
     clock.advance(dt.timedelta(days=15))
     assert await in_uow(db, release_due) == 0
-    assert await balances(db) == (300, FEE)  # still held: HQ decides
+    assert await ledger_balances(db) == (300, FEE)  # still held: HQ decides
 
 
 # ----------------------------------------------------------------- property
@@ -322,50 +291,41 @@ STEPS = st.lists(
 
 
 async def _one_household(steps: list[tuple]) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{Path(folder) / 'household.sqlite3'}"
-        engine = create_engine(url)
-        async with engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
-        clock = FixedClock(dt.datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
-        db = Database(engine, Settings(database_url=url), clock)
-        try:
-            setup = await make_unit_with_partner(db, buildings=("12栋",))
-            rice = await make_product(db, "RICE", price_fen=3000, stock=10_000)
-            people = [await web_identity(db, setup, "1203")]
-            orders: list[int] = []
-            for step in steps:
-                kind = step[0]
-                if kind == "identity":
-                    people.append(await web_identity(db, setup, step[1], phone=step[2]))
-                elif kind == "order":
-                    placed = await place(db, people[step[1] % len(people)], [(rice, 1)])
-                    orders.append(placed.order.id)
-                elif kind == "days":
-                    clock.advance(dt.timedelta(days=step[1]))
-                    await in_uow(db, release_due)
-                elif orders:
-                    order_id = orders[step[1] % len(orders)]
-                    try:
-                        if kind == "deliver":
-                            await deliver_order(db, order_id)
-                        elif kind == "refund":
-                            await in_uow(db, refund, order_id=order_id, reason="spoiled")
-                        else:
-                            await in_uow(db, confirm_household, setup.partner, order_id)
-                    except Exception as refusal:  # an illegal move (refund before delivery)
-                        assert type(refusal).__name__ in ("IllegalTransition",), refusal
-                payable, held = await balances(db)
-                entries = await ledger(db)
-                delivered_count = sum(e.kind == "delivery" for e in entries)
-                clawed = sum(e.kind == "clawback_delivery" for e in entries)
-                fee_paid = payable - 300 * (delivered_count - clawed)
-                assert fee_paid in (0, FEE), entries
-                assert held in (0, FEE)
-                assert fee_paid + held in (0, FEE)
-                assert sum(e.kind == NEW_CUSTOMER_HELD for e in entries) <= 1
-        finally:
-            await db.dispose()
+    async with scratch_sqlite("household") as db:
+        setup = await make_unit_with_partner(db, buildings=("12栋",))
+        rice = await make_product(db, "RICE", price_fen=3000, stock=10_000)
+        people = [await web_identity(db, setup, "1203")]
+        orders: list[int] = []
+        for step in steps:
+            kind = step[0]
+            if kind == "identity":
+                people.append(await web_identity(db, setup, step[1], phone=step[2]))
+            elif kind == "order":
+                placed = await place(db, people[step[1] % len(people)], [(rice, 1)])
+                orders.append(placed.order.id)
+            elif kind == "days":
+                db.clock.advance(dt.timedelta(days=step[1]))
+                await in_uow(db, release_due)
+            elif orders:
+                order_id = orders[step[1] % len(orders)]
+                try:
+                    if kind == "deliver":
+                        await deliver_order(db, order_id)
+                    elif kind == "refund":
+                        await in_uow(db, refund, order_id=order_id, reason="spoiled")
+                    else:
+                        await in_uow(db, confirm_household, setup.partner, order_id)
+                except Exception as refusal:  # an illegal move (refund before delivery)
+                    assert type(refusal).__name__ in ("IllegalTransition",), refusal
+            payable, held = await ledger_balances(db)
+            entries = await ledger(db)
+            delivered_count = sum(e.kind == "delivery" for e in entries)
+            clawed = sum(e.kind == "clawback_delivery" for e in entries)
+            fee_paid = payable - 300 * (delivered_count - clawed)
+            assert fee_paid in (0, FEE), entries
+            assert held in (0, FEE)
+            assert fee_paid + held in (0, FEE)
+            assert sum(e.kind == NEW_CUSTOMER_HELD for e in entries) <= 1
 
 
 @settings(

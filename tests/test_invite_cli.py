@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pypdf
 import pytest
-from click.testing import CliRunner
 
 from app.cli.main import cli
-from core.platform.config import Settings
-from core.platform.db import create_engine
 from core.platform.uow import Database
+from tests.cli_support import migrated_cli
 from tests.factories import make_unit_with_partner
 
 
 @pytest.fixture
 def runner(tmp_path, monkeypatch, clock):
-    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    monkeypatch.setenv("LINLI_DATABASE_URL", url)
-    runner = CliRunner()
-    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    async def story(db: Database) -> None:
+        await make_unit_with_partner(db)
 
-    async def story() -> None:
-        settings = Settings(database_url=url)
-        database = Database(create_engine(settings.database_url), settings, clock)
-        try:
-            await make_unit_with_partner(database)
-        finally:
-            await database.dispose()
-
-    asyncio.run(story())
-    return runner
+    return migrated_cli(tmp_path, monkeypatch, clock, story)
 
 
 def test_hq_sets_the_letter_and_the_printed_leaflet_carries_it(runner, tmp_path):

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 
 import pytest
-from click.testing import CliRunner
 from PIL import Image
 from sqlalchemy import update
 
 from app.cli.main import cli
 from core.models import Customer
-from core.platform.config import Settings
-from core.platform.db import create_engine
 from core.platform.uow import Database
+from tests.cli_support import migrated_cli
 from tests.factories import (
     deliver_order,
     make_bound_customer,
@@ -27,32 +24,20 @@ from tests.factories import (
 
 @pytest.fixture
 def runner(tmp_path, monkeypatch, clock):
-    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    monkeypatch.setenv("LINLI_DATABASE_URL", url)
-    runner = CliRunner()
-    result = runner.invoke(cli, ["db", "upgrade"])
-    assert result.exit_code == 0, result.output
+    async def story(db: Database) -> None:
+        setup = await make_unit_with_partner(db)
+        cola = await make_product(db, "COLA", price_fen=4500, stock=100)
+        buyer = await make_bound_customer(db, setup, room="301")
+        await make_bound_customer(db, setup, room="302")
+        placed = await place(db, buyer, [(cola, 1)])
+        await deliver_order(db, placed.order.id, crates=1)
+        async with db.uow() as uow:
+            await uow.session.execute(
+                update(Customer).where(Customer.id == buyer.id).values(display_name="李奶奶")
+            )
+            await uow.commit()
 
-    async def story() -> None:
-        settings = Settings(database_url=url)
-        database = Database(create_engine(settings.database_url), settings, clock)
-        try:
-            setup = await make_unit_with_partner(database)
-            cola = await make_product(database, "COLA", price_fen=4500, stock=100)
-            buyer = await make_bound_customer(database, setup, room="301")
-            await make_bound_customer(database, setup, room="302")
-            placed = await place(database, buyer, [(cola, 1)])
-            await deliver_order(database, placed.order.id, crates=1)
-            async with database.uow() as uow:
-                await uow.session.execute(
-                    update(Customer).where(Customer.id == buyer.id).values(display_name="李奶奶")
-                )
-                await uow.commit()
-        finally:
-            await database.dispose()
-
-    asyncio.run(story())
-    return runner
+    return migrated_cli(tmp_path, monkeypatch, clock, story)
 
 
 def test_the_report_prints_each_group_with_the_change_and_the_top_customers(runner):

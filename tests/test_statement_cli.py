@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 
 import pytest
-from click.testing import CliRunner
 
 from app.cli.main import cli
 from app.cli.statement import money
-from core.platform.config import Settings
-from core.platform.db import create_engine
 from core.platform.uow import Database
+from tests.cli_support import migrated_cli
 from tests.factories import (
     deliver_order,
     make_bound_customer,
@@ -24,27 +21,15 @@ from tests.factories import (
 
 @pytest.fixture
 def runner(tmp_path, monkeypatch, clock):
-    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    monkeypatch.setenv("LINLI_DATABASE_URL", url)
-    runner = CliRunner()
-    result = runner.invoke(cli, ["db", "upgrade"])
-    assert result.exit_code == 0, result.output
+    async def story(db: Database) -> None:
+        setup = await make_unit_with_partner(db)
+        cola = await make_product(db, "COLA", stock=100)
+        for room in ("101", "102"):
+            customer = await make_bound_customer(db, setup, room=room)
+            placed = await place(db, customer, [(cola, 1)])
+            await deliver_order(db, placed.order.id)
 
-    async def story() -> None:
-        settings = Settings(database_url=url)
-        database = Database(create_engine(settings.database_url), settings, clock)
-        try:
-            setup = await make_unit_with_partner(database)
-            cola = await make_product(database, "COLA", stock=100)
-            for room in ("101", "102"):
-                customer = await make_bound_customer(database, setup, room=room)
-                placed = await place(database, customer, [(cola, 1)])
-                await deliver_order(database, placed.order.id)
-        finally:
-            await database.dispose()
-
-    asyncio.run(story())
-    return runner
+    return migrated_cli(tmp_path, monkeypatch, clock, story)
 
 
 def test_money_is_yuan_with_two_decimals_from_whole_fen():

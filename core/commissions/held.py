@@ -16,8 +16,8 @@ from sqlalchemy.orm import aliased
 from core.commissions.ledger import (
     entry_by_key,
     held_fee_key,
-    record,
     release,
+    settle_held,
     settle_key,
 )
 from core.errors import InvalidInput, NotFound
@@ -91,18 +91,8 @@ async def reject(uow: UnitOfWork, entry_id: int, reason: str) -> CommissionEntry
     held = await uow.session.get(CommissionEntry, entry_id)
     if held is None or held.kind != NEW_CUSTOMER_HELD or held.household_id is None:
         raise NotFound(what="held fee", key=entry_id)
-    await record(
-        uow,
-        partner_id=held.partner_id,
-        unit_id=held.unit_id,
-        kind=NEW_CUSTOMER_REJECTED,
-        amount_fen=0,
-        held_fen=-held.held_fen,
-        event_key=settle_key(held.household_id),
-        order_id=held.order_id,
-        customer_id=held.customer_id,
-        household_id=held.household_id,
-        reason=why,
+    await settle_held(
+        uow, held, held.household_id, kind=NEW_CUSTOMER_REJECTED, amount_fen=0, reason=why
     )
     settled = await entry_by_key(uow, settle_key(held.household_id))
     assert settled is not None

@@ -197,17 +197,34 @@ async def release(uow: UnitOfWork, household_id: int) -> bool:
     held = await entry_by_key(uow, held_fee_key(household_id))
     if held is None:
         return False
+    return await settle_held(
+        uow, held, household_id, kind=NEW_CUSTOMER_RELEASED, amount_fen=held.held_fen
+    )
+
+
+async def settle_held(
+    uow: UnitOfWork,
+    held: CommissionEntry,
+    household_id: int,
+    *,
+    kind: str,
+    amount_fen: int,
+    reason: str | None = None,
+) -> bool:
+    """Settle a household's held fee (released, rejected or clawed back): the one entry
+    under its settle key, taking the held amount off; True when written now."""
     return await record(
         uow,
         partner_id=held.partner_id,
         unit_id=held.unit_id,
-        kind=NEW_CUSTOMER_RELEASED,
-        amount_fen=held.held_fen,
+        kind=kind,
+        amount_fen=amount_fen,
         held_fen=-held.held_fen,
         event_key=settle_key(household_id),
         order_id=held.order_id,
         customer_id=held.customer_id,
         household_id=household_id,
+        reason=reason,
     )
 
 
@@ -219,12 +236,10 @@ async def on_refunded(uow: UnitOfWork, order: Order) -> None:
     """
     paid = await entry_by_key(uow, delivery_key(order.id))
     if paid is not None:
-        await record(
+        await _mirror(
             uow,
-            partner_id=paid.partner_id,
-            unit_id=paid.unit_id,
+            paid,
             kind=CLAWBACK_DELIVERY,
-            amount_fen=-paid.amount_fen,
             event_key=clawback_delivery_key(order.id),
             order_id=order.id,
             customer_id=order.customer_id,
@@ -233,16 +248,38 @@ async def on_refunded(uow: UnitOfWork, order: Order) -> None:
         await _claw_back_household(uow, order)
     welcomed = await entry_by_key(uow, new_customer_key(order.customer_id))
     if welcomed is not None and welcomed.order_id == order.id:
-        await record(
+        await _mirror(
             uow,
-            partner_id=welcomed.partner_id,
-            unit_id=welcomed.unit_id,
+            welcomed,
             kind=CLAWBACK_NEW_CUSTOMER,
-            amount_fen=-welcomed.amount_fen,
             event_key=clawback_new_customer_key(order.customer_id),
             order_id=order.id,
             customer_id=order.customer_id,
         )
+
+
+async def _mirror(
+    uow: UnitOfWork,
+    paid: CommissionEntry,
+    *,
+    kind: str,
+    event_key: str,
+    order_id: int,
+    customer_id: int | None,
+    household_id: int | None = None,
+) -> None:
+    """A clawback of ``paid``: same partner and unit, its amount negated."""
+    await record(
+        uow,
+        partner_id=paid.partner_id,
+        unit_id=paid.unit_id,
+        kind=kind,
+        amount_fen=-paid.amount_fen,
+        event_key=event_key,
+        order_id=order_id,
+        customer_id=customer_id,
+        household_id=household_id,
+    )
 
 
 async def _claw_back_household(uow: UnitOfWork, order: Order) -> None:
@@ -251,26 +288,13 @@ async def _claw_back_household(uow: UnitOfWork, order: Order) -> None:
     held = await entry_by_key(uow, held_fee_key(order.household_id))
     if held is None or held.order_id != order.id:
         return
-    await record(
-        uow,
-        partner_id=held.partner_id,
-        unit_id=held.unit_id,
-        kind=CLAWBACK_NEW_CUSTOMER,
-        amount_fen=0,
-        held_fen=-held.held_fen,
-        event_key=settle_key(order.household_id),
-        order_id=order.id,
-        customer_id=held.customer_id,
-        household_id=order.household_id,
-    )
+    await settle_held(uow, held, order.household_id, kind=CLAWBACK_NEW_CUSTOMER, amount_fen=0)
     settled = await entry_by_key(uow, settle_key(order.household_id))
     if settled is not None and settled.kind == NEW_CUSTOMER_RELEASED:
-        await record(
+        await _mirror(
             uow,
-            partner_id=settled.partner_id,
-            unit_id=settled.unit_id,
+            settled,
             kind=CLAWBACK_NEW_CUSTOMER,
-            amount_fen=-settled.amount_fen,
             event_key=clawback_released_key(order.household_id),
             order_id=order.id,
             customer_id=held.customer_id,

@@ -42,6 +42,35 @@ async def last_bot_text(page: Page) -> str:
     return await page.locator(".bubble.bot").last.inner_text()
 
 
+async def onboard(page: Page, room: str = "1201", phone: str = "13900000000") -> None:
+    """Answer the welcome questions: the room, the phone typed, English, no name."""
+    await say(page, room)
+    await page.click("#keys button.contact")  # "share my phone": typed on the web
+    await say(page, phone)
+    await press(page, "English")
+    await press(page, "Skip")
+
+
+async def cola_in_cart(page: Page) -> None:
+    """Search for a cola, put a 330ml can in the cart, open the cart."""
+    await page.click("#menu-bar button[data-section=more]")
+    await settled(page)
+    await press(page, "Search")
+    await say(page, "kekou")
+    await press(page, "330ml")
+    await press(page, "+")
+    await page.click("#menu-bar button[data-section=cart]")
+    await settled(page)
+
+
+async def confirm_order(page: Page) -> str:
+    """Confirm the checkout; the number of the order placed."""
+    await press(page, "Confirm")
+    placed = re.search(r"Order (\S+) placed!", await last_bot_text(page))
+    assert placed is not None
+    return placed.group(1)
+
+
 async def test_a_customer_orders_in_the_browser_and_the_partner_delivers_it_on_the_web(
     db, clock, browser: Browser, artifacts: Path
 ):
@@ -53,34 +82,21 @@ async def test_a_customer_orders_in_the_browser_and_the_partner_delivers_it_on_t
         await customer.goto(f"{base}/c/{invite_link_payload(partner.invite_code, 1)}")
         await customer.wait_for_selector("#status.online")
         assert "invited you to Linli" in await last_bot_text(customer)
-        await say(customer, "1201")
-        await customer.click("#keys button.contact")  # "share my phone": typed on the web
-        await say(customer, "13900000000")
-        await press(customer, "English")
-        await press(customer, "Skip")
+        await onboard(customer)
         await customer.click("#menu-bar button[data-section=deals]")
         await settled(customer)
         await customer.screenshot(path=str(artifacts / "chat-360-deals.png"))
 
-        await customer.click("#menu-bar button[data-section=more]")
-        await settled(customer)
-        await press(customer, "Search")
-        await say(customer, "kekou")
-        await press(customer, "330ml")
-        await press(customer, "+")
-        await customer.click("#menu-bar button[data-section=cart]")
-        await settled(customer)
+        await cola_in_cart(customer)
         await press(customer, "promo code")
         await say(customer, "COKE01")
         assert "−¥2.25" in await last_bot_text(customer)
         await press(customer, "Checkout")
         await press(customer, "Correct")
-        await press(customer, "Confirm")
-        placed = re.search(r"Order (\S+) placed!", await last_bot_text(customer))
-        assert placed is not None
+        order_no = await confirm_order(customer)
         await customer.click("#menu-bar button[data-section=orders]")
         await settled(customer)
-        assert await customer.locator(".buttons button", has_text=placed.group(1)).count() == 1
+        assert await customer.locator(".buttons button", has_text=order_no).count() == 1
         await customer.screenshot(path=str(artifacts / "chat-360-orders.png"), full_page=True)
 
         helper = await browser.new_page(viewport=PHONE, locale="en-US")
@@ -94,5 +110,5 @@ async def test_a_customer_orders_in_the_browser_and_the_partner_delivers_it_on_t
         await helper.screenshot(path=str(artifacts / "chat-360-partner.png"))
 
     async with db.uow() as uow:
-        order = await uow.session.scalar(select(Order).where(Order.order_no == placed.group(1)))
+        order = await uow.session.scalar(select(Order).where(Order.order_no == order_no))
     assert order.status == "delivered"

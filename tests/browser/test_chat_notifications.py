@@ -3,7 +3,6 @@ there; after the first order the page asks once. The app installs its service wo
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from playwright.async_api import Browser, Page
@@ -11,7 +10,13 @@ from playwright.async_api import Browser, Page
 from core.people.invites import invite_link_payload
 from tests.browser.conftest import PHONE
 from tests.browser.serving import demo_city, serving
-from tests.browser.test_chat_in_a_browser import last_bot_text, press, say, settled
+from tests.browser.test_chat_in_a_browser import (
+    cola_in_cart,
+    confirm_order,
+    onboard,
+    press,
+    settled,
+)
 from tests.web.test_webchat_journey import jinxiu_partner
 from web.mounts import default_mounts
 
@@ -53,24 +58,12 @@ async def test_the_page_asks_for_notifications_only_after_the_first_order_or_a_t
             "navigator.serviceWorker.ready.then((r) => r.active !== null)"
         )
         assert registered
-        await say(customer, "1201")
-        await customer.click("#keys button.contact")
-        await say(customer, "13900000000")
-        await press(customer, "English")
-        await press(customer, "Skip")
-        await customer.click("#menu-bar button[data-section=more]")
-        await settled(customer)
-        await press(customer, "Search")
-        await say(customer, "kekou")
-        await press(customer, "330ml")
-        await press(customer, "+")
-        await customer.click("#menu-bar button[data-section=cart]")
-        await settled(customer)
+        await onboard(customer)
+        await cola_in_cart(customer)
         await press(customer, "Checkout")
         await press(customer, "Correct")
         assert await asked(customer) == 0  # a first visit, a whole cart: never asked yet
-        await press(customer, "Confirm")
-        assert re.search(r"Order (\S+) placed!", await last_bot_text(customer))
+        await confirm_order(customer)
         await until(customer, "window.__asked === 1")
         await customer.screenshot(path=str(artifacts / "chat-360-notify.png"))
 

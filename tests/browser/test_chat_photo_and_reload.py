@@ -10,7 +10,7 @@ from playwright.async_api import Browser, WebSocketRoute
 from core.people.invites import invite_link_payload
 from tests.browser.conftest import PHONE
 from tests.browser.serving import demo_city, serving
-from tests.browser.test_chat_in_a_browser import last_bot_text, press, say, settled
+from tests.browser.test_chat_in_a_browser import last_bot_text, onboard, press, settled
 from tests.web.test_webchat_journey import jinxiu_partner
 from tests.web.test_webchat_photos import phone_photo
 from tests.web.test_webchat_security import sign_in_link
@@ -31,11 +31,7 @@ async def test_a_customer_sends_a_photo_with_the_button_and_the_partner_sees_it_
         customer = await browser.new_page(viewport=PHONE, locale="en-US")
         await customer.goto(f"{base}/c/{invite_link_payload(partner.invite_code, 1)}")
         await customer.wait_for_selector("#status.online")
-        await say(customer, "1501")
-        await customer.click("#keys button.contact")
-        await say(customer, "13900000000")
-        await press(customer, "English")
-        await press(customer, "Skip")
+        await onboard(customer, "1501")
         await press(customer, "My partner")
 
         await customer.fill("#composer", "The box arrived torn")

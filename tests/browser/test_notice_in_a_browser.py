@@ -12,7 +12,7 @@ from core.messaging.outbox.sender import Sender
 from core.people.invites import invite_link_payload
 from tests.browser.conftest import PHONE
 from tests.browser.serving import demo_city
-from tests.browser.test_chat_in_a_browser import last_bot_text, press, say, settled
+from tests.browser.test_chat_in_a_browser import last_bot_text, onboard, press, say, settled
 from tests.outbox_support import ScriptedTransport
 from tests.web.test_webchat_journey import jinxiu_partner
 from tests.web.test_webchat_security import sign_in_link
@@ -37,11 +37,7 @@ async def test_a_partner_sends_a_notice_to_building_12_and_the_web_customer_sees
         customer = await browser.new_page(viewport=PHONE, locale="en-US")
         await customer.goto(f"{base}/c/{invite_link_payload(partner.invite_code, 11)}")
         await customer.wait_for_selector("#status.online")
-        await say(customer, "1203")
-        await customer.click("#keys button.contact")
-        await say(customer, "13900000012")
-        await press(customer, "English")
-        await press(customer, "Skip")
+        await onboard(customer, "1203", "13900000012")
         assert "What would you like to do?" in await last_bot_text(customer)
 
         helper = await browser.new_page(viewport=PHONE, locale="en-US")

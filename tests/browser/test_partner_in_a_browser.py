@@ -3,7 +3,6 @@ a web customer's order arriving live in the partner's page, tappable tel: links 
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from playwright.async_api import Browser
@@ -14,7 +13,14 @@ from core.people.invites_print.links import invite_url
 from core.people.web_tokens import partner_enrolment_link
 from tests.browser.conftest import PHONE
 from tests.browser.serving import demo_city, serving
-from tests.browser.test_chat_in_a_browser import last_bot_text, press, say, settled
+from tests.browser.test_chat_in_a_browser import (
+    cola_in_cart,
+    confirm_order,
+    last_bot_text,
+    onboard,
+    press,
+    settled,
+)
 from web.mounts import default_mounts
 
 
@@ -50,27 +56,14 @@ async def test_a_partner_enrols_a_customer_orders_and_the_ping_shows_live_then_t
         await customer.wait_for_selector("#status.online")
         assert "invited you to Linli" in await last_bot_text(customer)
         await press(customer, "1栋")
-        await say(customer, "1201")
-        await customer.click("#keys button.contact")
-        await say(customer, "13900000000")
-        await press(customer, "English")
-        await press(customer, "Skip")
-        await customer.click("#menu-bar button[data-section=more]")
-        await settled(customer)
-        await press(customer, "Search")
-        await say(customer, "kekou")
-        await press(customer, "330ml")
-        await press(customer, "+")
-        await customer.click("#menu-bar button[data-section=cart]")
-        await settled(customer)
+        await onboard(customer)
+        await cola_in_cart(customer)
         await press(customer, "Checkout")
         await press(customer, "Correct")
-        await press(customer, "Confirm")
-        placed = re.search(r"Order (\S+) placed!", await last_bot_text(customer))
-        assert placed is not None
+        order_no = await confirm_order(customer)
 
         # The partner's page shows the ping without a reload (pushed over its websocket).
-        ping = helper.locator(".bubble.bot", has_text=placed.group(1))
+        ping = helper.locator(".bubble.bot", has_text=order_no)
         await ping.first.wait_for(timeout=5000)
         assert "1栋 1201" in await ping.first.inner_text()
         await helper.screenshot(path=str(artifacts / "partner-360-ping.png"))

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import re
-import tempfile
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel.messages.pofile import read_po
 from hypothesis import HealthCheck, given, settings
@@ -16,12 +13,7 @@ from hypothesis import strategies as st
 from bot.flows.events import Button, Command, Contact, Photo, Text, Unsupported
 from bot.flows.replies import Edit, Forward, Say, Toast
 from bot.handlers.memory import MemoryChannel
-from core.models import Base
-from core.platform.clock import FixedClock
-from core.platform.config import Settings
-from core.platform.db import create_engine
-from core.platform.uow import Database
-from tests.factories import make_product, make_unit_with_partner
+from tests.factories import make_product, make_unit_with_partner, scratch_sqlite
 
 POT = Path(__file__).resolve().parents[2] / "bot" / "locales" / "messages.pot"
 LOCALES = ("zh-hans", "en")
@@ -81,33 +73,24 @@ PLACEHOLDER = re.compile(r"\{[a-z_]+\}|%\([a-z_]+\)s")
 
 async def _scenario(steps: list[object], locale: str) -> None:
     """Play ``steps`` against a fresh little shop and check every reply."""
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{Path(folder) / 'fuzz.sqlite3'}"
-        engine = create_engine(url)
-        async with engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
-        clock = FixedClock(dt.datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
-        db = Database(engine, Settings(database_url=url), clock)
-        try:
-            await make_unit_with_partner(db)
-            await make_product(db, "COKE", name_zh="可口可乐 330ml", price_fen=235)
-            await make_product(db, "RICE", name_zh="东北大米 5kg", price_fen=3990, heavy=True)
-            channel = MemoryChannel(db)
-            for step in steps:
-                if isinstance(step, str):
-                    chat = channel.chat("fuzzer")
-                    buttons = [b for m in chat.messages for row in m.buttons for b in row]
-                    if not buttons:
-                        continue
-                    index = int(step.split(":")[1]) % len(buttons)
-                    event: object = Button(buttons[index].data)
-                else:
-                    event = step
-                replies = await channel.send("fuzzer", event, language_code=locale)  # type: ignore[arg-type]
-                for reply in replies:
-                    _check(reply, locale)
-        finally:
-            await db.dispose()
+    async with scratch_sqlite("fuzz") as db:
+        await make_unit_with_partner(db)
+        await make_product(db, "COKE", name_zh="可口可乐 330ml", price_fen=235)
+        await make_product(db, "RICE", name_zh="东北大米 5kg", price_fen=3990, heavy=True)
+        channel = MemoryChannel(db)
+        for step in steps:
+            if isinstance(step, str):
+                chat = channel.chat("fuzzer")
+                buttons = [b for m in chat.messages for row in m.buttons for b in row]
+                if not buttons:
+                    continue
+                index = int(step.split(":")[1]) % len(buttons)
+                event: object = Button(buttons[index].data)
+            else:
+                event = step
+            replies = await channel.send("fuzzer", event, language_code=locale)  # type: ignore[arg-type]
+            for reply in replies:
+                _check(reply, locale)
 
 
 def _check(reply: object, locale: str) -> None:

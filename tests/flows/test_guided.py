@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import tempfile
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,16 +12,18 @@ from bot.flows.events import Command, Contact, Text, Unsupported
 from bot.flows.guided import keys
 from bot.handlers.memory import MemoryChannel
 from bot.i18n import translator
-from core.models import Base, Customer, Order, OrderLine
+from core.models import Customer, Order, OrderLine
 from core.orders.cart import set_quantity
 from core.people.assist import create_assist_token
 from core.people.customers import bind_to_unit, customer_for_identity, set_address, set_phone
 from core.people.units import add_partner
-from core.platform.clock import FixedClock
-from core.platform.config import Settings
-from core.platform.db import create_engine
-from core.platform.uow import Database
-from tests.factories import UnitSetup, make_category, make_product, make_unit_with_partner
+from tests.factories import (
+    UnitSetup,
+    make_category,
+    make_product,
+    make_unit_with_partner,
+    scratch_sqlite,
+)
 
 
 async def shop(db) -> UnitSetup:
@@ -391,29 +389,20 @@ events = st.one_of(
 
 async def _wander(steps: list[object], locale: str) -> None:
     """A fresh shop, an assisted link, then ``steps``; every answer keeps the help button."""
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{Path(folder) / 'guided.sqlite3'}"
-        engine = create_engine(url)
-        async with engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
-        clock = FixedClock(dt.datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
-        db = Database(engine, Settings(database_url=url), clock)
-        try:
-            setup = await shop(db)
-            await make_product(db, "LAST", price_fen=990, stock=1)
-            channel = MemoryChannel(db)
-            await open_link(db, channel, setup, "grandma", language_code=locale)
-            for step in steps:
-                labels = keyboard(channel, "grandma")
-                if isinstance(step, str) and not labels:
-                    continue
-                event = Text(labels[int(step[4:]) % len(labels)]) if isinstance(step, str) else step
-                await channel.send("grandma", event, language_code=locale)  # type: ignore[arg-type]
-                shown = keyboard(channel, "grandma")
-                if labels and not isinstance(event, Command):
-                    assert any(label.startswith("📞") for label in shown), event
-        finally:
-            await db.dispose()
+    async with scratch_sqlite("guided") as db:
+        setup = await shop(db)
+        await make_product(db, "LAST", price_fen=990, stock=1)
+        channel = MemoryChannel(db)
+        await open_link(db, channel, setup, "grandma", language_code=locale)
+        for step in steps:
+            labels = keyboard(channel, "grandma")
+            if isinstance(step, str) and not labels:
+                continue
+            event = Text(labels[int(step[4:]) % len(labels)]) if isinstance(step, str) else step
+            await channel.send("grandma", event, language_code=locale)  # type: ignore[arg-type]
+            shown = keyboard(channel, "grandma")
+            if labels and not isinstance(event, Command):
+                assert any(label.startswith("📞") for label in shown), event
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -9,22 +9,8 @@ from bot.flows.partner.tonight_payloads import TonightAct
 from bot.handlers.memory import MemoryChannel
 from core.models import CommissionEntry, Household
 from tests.conftest import shanghai
-from tests.factories import make_product, make_unit_with_partner, place
+from tests.factories import ledger_balances, make_product, make_unit_with_partner, place
 from tests.flows.memory_shoppers import EXPIRED, last_labels, memory_shopper, press_payload
-
-
-async def _balances(db) -> tuple[int, int]:
-    """(payable, held) in the ledger."""
-    async with db.uow() as uow:
-        row = (
-            await uow.session.execute(
-                select(
-                    func.coalesce(func.sum(CommissionEntry.amount_fen), 0),
-                    func.coalesce(func.sum(CommissionEntry.held_fen), 0),
-                )
-            )
-        ).one()
-    return int(row[0]), int(row[1])
 
 
 async def _at_the_door(db, clock):
@@ -47,14 +33,14 @@ async def test_the_door_card_offers_household_confirmed_until_it_is_pressed(db, 
     assert "✅ Household confirmed" in last_labels(channel, partner)
 
     await channel.press(partner, "Delivered")
-    assert await _balances(db) == (300, 2000)  # the new-customer fee is held
+    assert await ledger_balances(db) == (300, 2000)  # the new-customer fee is held
     await channel.press(partner, "Household confirmed")
 
     text = channel.chat(partner).last.text
     assert "Household confirmed. Thank you!" in text
     assert "✅ Household confirmed" in text
     assert "✅ Household confirmed" not in last_labels(channel, partner)
-    assert await _balances(db) == (300 + 2000, 0)  # released now, not in 14 days
+    assert await ledger_balances(db) == (300 + 2000, 0)  # released now, not in 14 days
     async with db.uow() as uow:
         household = await uow.session.scalar(select(Household))
     assert household.confirmed_by_partner_id == setup.partner.id
@@ -66,7 +52,7 @@ async def test_confirming_twice_releases_once(db, clock):
     await channel.press(partner, "Household confirmed")
     customer_id = order.customer_id
     await press_payload(channel, partner, TonightAct("h", order.id, customer_id))
-    assert await _balances(db) == (300 + 2000, 0)
+    assert await ledger_balances(db) == (300 + 2000, 0)
     async with db.uow() as uow:
         entries = await uow.session.scalar(select(func.count()).select_from(CommissionEntry))
     assert entries == 3  # delivery, held, released

@@ -3,32 +3,21 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 from sqlalchemy import select
 
 from core.delivery.doorstep import mark_paid
 from core.models import CommissionEntry
-from core.people.customers import bind_to_unit, customer_for_identity, set_address, set_phone
+from core.people.customers import set_address
 from tests.factories import (
     deliver_order,
     in_uow,
     make_product,
     make_unit_with_partner,
     place,
+    web_identity,
 )
 from tests.web.console_support import add_hq, console, csrf_of, sign_in
-
-
-async def _browser(db, setup, room: str, phone: str | None = None, building: int = 0):
-    async with db.uow() as uow:
-        customer = await customer_for_identity(uow, "web", uuid.uuid4().hex)
-        await bind_to_unit(uow, customer, unit_id=setup.unit.id, partner=setup.partner)
-        await set_address(uow, customer, building_id=setup.building_ids[building], room=room)
-        if phone:
-            await set_phone(uow, customer, phone)
-        await uow.commit()
-    return customer
 
 
 async def suspicious_city(db) -> int:
@@ -36,15 +25,15 @@ async def suspicious_city(db) -> int:
     cash (¥3 of cola and ¥3 shipping): returns the held fee's ledger entry id."""
     setup = await make_unit_with_partner(db)
     cola = await make_product(db, "COLA", price_fen=300, stock=100)
-    hopper = await _browser(db, setup, "1203")
+    hopper = await web_identity(db, setup, "1203")
     async with db.uow() as uow:
         await set_address(
             uow, await uow.session.merge(hopper), building_id=setup.building_ids[0], room="1204"
         )
         await uow.commit()
-    await _browser(db, setup, "501", phone="13812345678", building=1)
-    await _browser(db, setup, "502", phone="13812345678", building=1)
-    small = await _browser(db, setup, "701", building=2)
+    await web_identity(db, setup, "501", phone="13812345678", building=1)
+    await web_identity(db, setup, "502", phone="13812345678", building=1)
+    small = await web_identity(db, setup, "701", building=2)
     order = (await place(db, small, [(cola, 1)])).order
     await deliver_order(db, order.id)
     await in_uow(db, mark_paid, setup.partner, order.id, "cash")

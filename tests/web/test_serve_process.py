@@ -72,19 +72,33 @@ class Serving:
         return self.process.returncode or 0, out.decode().splitlines(), err.decode()
 
 
+async def run_linli(env: dict[str, str], cwd: Path, *args: str) -> None:
+    """``linli *args`` to its end, which must be a success."""
+    done = await asyncio.create_subprocess_exec(
+        *linli(*args), env=env, cwd=cwd,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await done.communicate()
+    assert done.returncode == 0, err.decode()
+
+
 @asynccontextmanager
 async def linli_serve(tmp_path: Path, **settings: str) -> AsyncIterator[Serving]:
     """``linli db upgrade``, ``linli demo``, then ``linli serve`` started."""
     env = environment(tmp_path, **settings)
     for step in (("db", "upgrade"), ("demo",)):
-        done = await asyncio.create_subprocess_exec(
-            *linli(*step), env=env, cwd=tmp_path,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        _, err = await done.communicate()
-        assert done.returncode == 0, err.decode()
+        await run_linli(env, tmp_path, *step)
+    async with serve_process(env, tmp_path) as serving:
+        yield serving
+
+
+@asynccontextmanager
+async def serve_process(
+    env: dict[str, str], cwd: Path, *, graceful: bool = False
+) -> AsyncIterator[Serving]:
+    """``linli serve`` started; after, killed (or, ``graceful``, terminated) if still running."""
     process = await asyncio.create_subprocess_exec(
-        *linli("serve"), env=env, cwd=tmp_path,
+        *linli("serve"), env=env, cwd=cwd,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     serving = Serving(process)
@@ -93,8 +107,11 @@ async def linli_serve(tmp_path: Path, **settings: str) -> AsyncIterator[Serving]
         yield serving
     finally:
         if process.returncode is None:
-            process.kill()
-            await process.wait()
+            if graceful:
+                await serving.terminate()
+            else:
+                process.kill()
+                await process.wait()
 
 
 async def get_json(url: str) -> tuple[int, dict]:

@@ -4,12 +4,10 @@ LISTEN/NOTIFY (the safety-net poll is a minute)."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -18,7 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.platform.config import normalise_database_url
 from tests.conftest import PG_URL
-from tests.web.test_serve_process import Serving, environment, linli
+from tests.web.test_serve_process import environment, run_linli, serve_process
 
 # postgres: needs the server; db: so that CI's PostgreSQL pass (`pytest -m db`) runs it
 pytestmark = [pytest.mark.postgres, pytest.mark.db]
@@ -40,38 +38,17 @@ async def scratch_database() -> AsyncIterator[str]:
         await admin.dispose()
 
 
-async def run(env: dict[str, str], cwd: Path, *args: str) -> None:
-    done = await asyncio.create_subprocess_exec(
-        *linli(*args), env=env, cwd=cwd,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    _, err = await done.communicate()
-    assert done.returncode == 0, err.decode()
-
-
-@asynccontextmanager
-async def serve(env: dict[str, str], cwd: Path) -> AsyncIterator[Serving]:
-    process = await asyncio.create_subprocess_exec(
-        *linli("serve"), env=env, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    serving = Serving(process)
-    try:
-        await serving.started()
-        yield serving
-    finally:
-        if process.returncode is None:
-            await serving.terminate()
-
-
 async def test_a_message_written_for_a_page_open_on_another_linli_serve_arrives_within_a_second(
     tmp_path,
 ):
     async with scratch_database() as url:
         env = environment(tmp_path, database_url=url)
-        await run(env, tmp_path, "db", "upgrade")
-        await run(env, tmp_path, "demo")
-        async with serve(env, tmp_path) as first, serve(env, tmp_path) as second:
+        await run_linli(env, tmp_path, "db", "upgrade")
+        await run_linli(env, tmp_path, "demo")
+        async with (
+            serve_process(env, tmp_path, graceful=True) as first,
+            serve_process(env, tmp_path, graceful=True) as second,
+        ):
             jar = aiohttp.CookieJar(unsafe=True)
             async with aiohttp.ClientSession(cookie_jar=jar) as browser:
                 await (await browser.get(f"{second.base}/")).read()

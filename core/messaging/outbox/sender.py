@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-from sqlalchemy import and_, bindparam, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.messaging.outbox.enqueue import Progress, progress
@@ -348,22 +348,8 @@ class Sender:
     async def _claim(self) -> list[Row]:
         """Mark a batch of due rows as ours and commit, before anything is sent."""
         now = self.clock.now()
-        settings = self.db.settings
-        quiet = in_quiet_hours(now, settings.quiet_start, settings.quiet_end, settings.tz)
         async with self.db.uow() as uow:
-            if quiet:
-                await self._defer_for_the_night(uow.session, now)
-            due = and_(
-                Broadcast.status.in_(OPEN),
-                Broadcast.send_at <= now,
-                or_(
-                    and_(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now),
-                    and_(OutboxMessage.status == SENDING, OutboxMessage.claimed_until < now),
-                ),
-            )
-            if quiet:
-                due = and_(due, Broadcast.override_quiet.is_(True))
-            due = and_(due, OutboxMessage.channel != WEB)
+            due = and_(await self._due(uow.session, now), OutboxMessage.channel != WEB)
             query = (
                 select(
                     OutboxMessage.id,
@@ -393,11 +379,7 @@ class Sender:
                 .values(status=SENDING, claimed_by=self.worker_id, claimed_until=now + self.lease)
             )
             broadcasts = sorted({row.broadcast_id for row in rows})
-            await uow.session.execute(
-                update(Broadcast)
-                .where(Broadcast.id.in_(broadcasts), Broadcast.status == "scheduled")
-                .values(status="sending")
-            )
+            await _sending(uow.session, broadcasts)
             await uow.commit()
         self._extended_at = asyncio.get_running_loop().time()
         self._touched.update(broadcasts)
@@ -439,22 +421,8 @@ class Sender:
     async def _web_batch_once(self) -> WebBatch:
         """Take, write and record one batch of web copies, in one transaction."""
         now = self.clock.now()
-        settings = self.db.settings
-        quiet = in_quiet_hours(now, settings.quiet_start, settings.quiet_end, settings.tz)
         async with self.db.uow() as uow:
-            if quiet:
-                await self._defer_for_the_night(uow.session, now)
-            due = and_(
-                OutboxMessage.channel == WEB,
-                Broadcast.status.in_(OPEN),
-                Broadcast.send_at <= now,
-                or_(
-                    and_(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now),
-                    and_(OutboxMessage.status == SENDING, OutboxMessage.claimed_until < now),
-                ),
-            )
-            if quiet:
-                due = and_(due, Broadcast.override_quiet.is_(True))
+            due = and_(OutboxMessage.channel == WEB, await self._due(uow.session, now))
             query = (
                 select(
                     OutboxMessage.id,
@@ -476,13 +444,29 @@ class Sender:
                 await uow.commit()  # the night's deferral, if any
                 return WebBatch({}, 0, set())
             batch = await write_copies(uow, copies, self.web_item)
-            await uow.session.execute(
-                update(Broadcast)
-                .where(Broadcast.id.in_(sorted(batch.broadcasts)), Broadcast.status == "scheduled")
-                .values(status="sending")
-            )
+            await _sending(uow.session, sorted(batch.broadcasts))
             await uow.commit()
         return batch
+
+    async def _due(self, session: Any, now: dt.datetime) -> ColumnElement[bool]:
+        """Which copies are due ``now``: of an open broadcast whose time has come, pending
+        and due or claimed with the lease run out. In quiet hours, only those of broadcasts
+        that override them (the others are first deferred until the morning)."""
+        settings = self.db.settings
+        quiet = in_quiet_hours(now, settings.quiet_start, settings.quiet_end, settings.tz)
+        if quiet:
+            await self._defer_for_the_night(session, now)
+        due = and_(
+            Broadcast.status.in_(OPEN),
+            Broadcast.send_at <= now,
+            or_(
+                and_(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now),
+                and_(OutboxMessage.status == SENDING, OutboxMessage.claimed_until < now),
+            ),
+        )
+        if quiet:
+            due = and_(due, Broadcast.override_quiet.is_(True))
+        return due
 
     async def _defer_for_the_night(self, session: Any, now: dt.datetime) -> None:
         """Due copies of broadcasts that respect quiet hours wait until quiet hours end."""
@@ -795,3 +779,12 @@ _CUSTOMERS = Customer.__table__
 _UNREACHABLE = update(_CUSTOMERS).where(
     _CUSTOMERS.c.id == bindparam("cid"), _CUSTOMERS.c.unreachable_at.is_(None)
 )
+
+
+async def _sending(session: Any, broadcasts: list[int]) -> None:
+    """The scheduled ones of ``broadcasts`` are now sending."""
+    await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id.in_(broadcasts), Broadcast.status == "scheduled")
+        .values(status="sending")
+    )
