@@ -194,10 +194,12 @@ async def partner_chat(db: Database, unit_id: int) -> PartnerChat | None:
 
 
 async def to_partner(
-    db: Database, mail: PartnerMail, chat: PartnerChat, text: str, buttons: ButtonRows
+    db: Database, mail: PartnerMail, chat: PartnerChat, text: str, *, label: str, screen: str
 ) -> None:
-    """A scheduled message to the partner: through the messenger, or into their web chat
-    (its open pages and Web Push hear of it like any other message there)."""
+    """A scheduled message to the partner with one button to a cockpit screen, through the
+    messenger or into their web chat (its open pages and Web Push hear of it there)."""
+    key = await signing_key(db)
+    buttons = [button(key, chat.chat_id, label, PartnerScreen(screen))]
     if chat.channel == TELEGRAM:
         await mail.send(chat.chat_id, text, buttons)
         return
@@ -380,9 +382,7 @@ async def close_and_send_pick_list(
             lines.extend(gifts)
         if len(entries) > len(shown):
             lines.append(t.gettext(PICK_MORE).format(count=len(entries) - len(shown)))
-    key = await signing_key(db)
-    tonight = button(key, chat.chat_id, t.gettext(TONIGHT), PartnerScreen("tonight"))
-    await to_partner(db, mail, chat, "\n".join(lines), [tonight])
+    await to_partner(db, mail, chat, "\n".join(lines), label=t.gettext(TONIGHT), screen="tonight")
 
 
 async def send_run_sheet_ready(
@@ -405,9 +405,7 @@ async def send_run_sheet_ready(
         crates=crates_text(t, sheet.crates_to_collect),
         window=window_text(t, unit),
     )
-    key = await signing_key(db)
-    tonight = button(key, chat.chat_id, t.gettext(TONIGHT), PartnerScreen("tonight"))
-    await to_partner(db, mail, chat, text, [tonight])
+    await to_partner(db, mail, chat, text, label=t.gettext(TONIGHT), screen="tonight")
 
 
 async def send_overdue_crates(
@@ -443,9 +441,9 @@ async def send_overdue_crates(
             )
         )
     lines.append(t.gettext(CRATES_HINT))
-    key = await signing_key(db)
-    crates = button(key, chat.chat_id, t.gettext(CRATES_BUTTON), PartnerScreen("crates"))
-    await to_partner(db, mail, chat, "\n".join(lines), [crates])
+    await to_partner(
+        db, mail, chat, "\n".join(lines), label=t.gettext(CRATES_BUTTON), screen="crates"
+    )
 
 
 async def send_weekly_report(
@@ -467,9 +465,9 @@ async def send_weekly_report(
                 change=signed(report.change(standing)),
             )
         )
-    key = await signing_key(db)
-    open_report = button(key, chat.chat_id, t.gettext(REPORT_BUTTON), PartnerScreen("report"))
-    await to_partner(db, mail, chat, "\n".join(lines), [open_report])
+    await to_partner(
+        db, mail, chat, "\n".join(lines), label=t.gettext(REPORT_BUTTON), screen="report"
+    )
 
 
 # ------------------------------------------------------------------ the job list
